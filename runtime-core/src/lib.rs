@@ -1,0 +1,15 @@
+//! runtime-core: tasks, the work-stealing scheduler, the blocking pool,
+//! timers, synchronization primitives and structured concurrency for the
+//! [`runtime`](https://example.invalid/runtime) crate.
+//!
+//! Applications depend on the `runtime` facade, which re-exports this crate's
+//! public items under the names in the project's DESIGN.md.
+
+#![warn(missing_docs)]
+
+pub(crate) mod loom;
+
+pub mod coop;
+pub mod scheduler;
+pub mod sync;
+pub mod time;

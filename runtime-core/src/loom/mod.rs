@@ -1,0 +1,34 @@
+//! The one concurrency shim of runtime-core.
+//!
+//! Every atomic, `UnsafeCell`, `Arc`, `Mutex`, `Condvar`, thread spawn and
+//! thread-local in this crate comes from here. Under `cfg(runtime_loom)` the
+//! names resolve to [loom]'s model-checked versions, so the loom models in
+//! `loom-tests/` explore every interleaving of the real protocol code;
+//! otherwise they resolve to `std` and `parking_lot`.
+//!
+//! The API is loom's: `UnsafeCell::with`/`with_mut` take closures so loom can
+//! track each access, and `Mutex::lock` returns the guard directly (no
+//! poisoning) on both sides.
+//!
+//! [loom]: https://docs.rs/loom
+
+#[cfg(not(runtime_loom))]
+mod std_impl;
+#[cfg(not(runtime_loom))]
+pub(crate) use std_impl::*;
+
+#[cfg(runtime_loom)]
+mod loom_impl;
+#[cfg(runtime_loom)]
+pub(crate) use loom_impl::*;
+
+/// Capacities shrink under loom so that models reach the edge cases (a full
+/// queue, a grown pool) within a few operations.
+#[allow(dead_code)]
+pub(crate) const fn loom_or(loom_value: usize, real_value: usize) -> usize {
+    if cfg!(runtime_loom) {
+        loom_value
+    } else {
+        real_value
+    }
+}

@@ -1,0 +1,232 @@
+//! Parking a thread until it is notified.
+//!
+//! # Protocol
+//!
+//! A [`Parker`] has a state word with three values:
+//!
+//! - `EMPTY`: nobody is parked and no notification is pending;
+//! - `PARKED`: the owner thread is asleep (or about to sleep) on the condvar;
+//! - `NOTIFIED`: a notification arrived and has not been consumed.
+//!
+//! `unpark` swaps the state to `NOTIFIED`. If it replaced `PARKED`, the owner
+//! is (or will be) waiting on the condvar, so `unpark` takes the mutex (which
+//! orders it after the owner's `EMPTY -> PARKED` transition made under that
+//! mutex) and signals the condvar. If it replaced `EMPTY` or `NOTIFIED`, no
+//! syscall is needed: the owner will see `NOTIFIED` before it sleeps.
+//!
+//! `park` first tries `NOTIFIED -> EMPTY` without the lock (a pending
+//! notification costs no syscall). Otherwise it takes the mutex and moves
+//! `EMPTY -> PARKED`; if that fails the state is `NOTIFIED`, which it consumes
+//! and returns. While `PARKED` it waits on the condvar and returns only after
+//! it has itself moved `NOTIFIED -> EMPTY`, so spurious condvar wakeups are
+//! absorbed and a notification is consumed exactly once.
+//!
+//! A notification is never lost: every `unpark` either lands before the
+//! owner's `EMPTY -> PARKED` CAS (which then fails) or after it, when the
+//! owner is waiting under the protocol above. Notifications do not count: two
+//! `unpark`s before a `park` release exactly one `park`.
+
+use crate::loom::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+use crate::loom::sync::{Arc, Condvar, Mutex};
+use std::future::Future;
+use std::pin::pin;
+use std::task::{Context, Poll, Wake, Waker};
+use std::time::Duration;
+
+const EMPTY: usize = 0;
+const PARKED: usize = 1;
+const NOTIFIED: usize = 2;
+
+/// The parking side, owned by one thread. Cloning yields more handles to the
+/// same parker; only one thread may call `park` at a time.
+#[derive(Clone, Debug)]
+pub(crate) struct Parker {
+    inner: Arc<Inner>,
+}
+
+/// The waking side: may be used from any thread, any number of times.
+#[derive(Clone, Debug)]
+pub(crate) struct Unparker {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    state: AtomicUsize,
+    lock: Mutex<()>,
+    cvar: Condvar,
+}
+
+impl Parker {
+    pub(crate) fn new() -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                state: AtomicUsize::new(EMPTY),
+                lock: Mutex::new(()),
+                cvar: Condvar::new(),
+            }),
+        }
+    }
+
+    pub(crate) fn unparker(&self) -> Unparker {
+        Unparker {
+            inner: self.inner.clone(),
+        }
+    }
+
+    /// Blocks until a notification is available, then consumes it.
+    pub(crate) fn park(&self) {
+        self.inner.park(None);
+    }
+
+    /// Like [`park`](Self::park) but returns after `timeout` at the latest.
+    #[allow(dead_code)]
+    pub(crate) fn park_timeout(&self, timeout: Duration) {
+        self.inner.park(Some(timeout));
+    }
+}
+
+impl Unparker {
+    pub(crate) fn unpark(&self) {
+        self.inner.unpark();
+    }
+}
+
+impl Inner {
+    fn park(&self, timeout: Option<Duration>) {
+        if self
+            .state
+            .compare_exchange(NOTIFIED, EMPTY, SeqCst, SeqCst)
+            .is_ok()
+        {
+            return;
+        }
+        if timeout == Some(Duration::ZERO) {
+            return;
+        }
+        let mut guard = self.lock.lock();
+        match self.state.compare_exchange(EMPTY, PARKED, SeqCst, SeqCst) {
+            Ok(_) => {}
+            Err(NOTIFIED) => {
+                // Consume it; nobody else writes while we hold the lock and
+                // the state is NOTIFIED except another unpark (idempotent).
+                self.state.store(EMPTY, SeqCst);
+                return;
+            }
+            Err(state) => unreachable!("parker in state {state} while its owner parks"),
+        }
+        loop {
+            let timed_out = match timeout {
+                None => {
+                    self.cvar.wait(&mut guard);
+                    false
+                }
+                Some(t) => self.cvar.wait_timeout(&mut guard, t),
+            };
+            if self
+                .state
+                .compare_exchange(NOTIFIED, EMPTY, SeqCst, SeqCst)
+                .is_ok()
+            {
+                return;
+            }
+            if timed_out {
+                // PARKED -> EMPTY, unless a notification raced in just now,
+                // in which case it is consumed here.
+                self.state.store(EMPTY, SeqCst);
+                return;
+            }
+        }
+    }
+
+    fn unpark(&self) {
+        match self.state.swap(NOTIFIED, SeqCst) {
+            EMPTY | NOTIFIED => {}
+            PARKED => {
+                // Taking the lock orders this notify after the owner's
+                // EMPTY -> PARKED (made under the lock) so it cannot slip in
+                // before the owner starts waiting.
+                drop(self.lock.lock());
+                self.cvar.notify_one();
+            }
+            state => unreachable!("parker in impossible state {state}"),
+        }
+    }
+}
+
+impl Wake for Unparker {
+    fn wake(self: std::sync::Arc<Self>) {
+        self.unpark();
+    }
+    fn wake_by_ref(self: &std::sync::Arc<Self>) {
+        self.unpark();
+    }
+}
+
+impl Unparker {
+    /// A `Waker` that unparks this parker.
+    pub(crate) fn into_waker(self) -> Waker {
+        Waker::from(std::sync::Arc::new(self))
+    }
+}
+
+/// Runs `fut` to completion on the current thread, parking it while the
+/// future is pending. This is not a scheduler: it polls one future.
+///
+/// Used by the multi-thread `block_on` and by the sync primitives' blocking
+/// forms (`blocking_lock`, `blocking_recv`, ...).
+pub(crate) fn block_on_thread<F: Future>(fut: F) -> F::Output {
+    let parker = Parker::new();
+    let waker = parker.unparker().into_waker();
+    let mut cx = Context::from_waker(&waker);
+    let mut fut = pin!(fut);
+    loop {
+        if let Poll::Ready(out) = fut.as_mut().poll(&mut cx) {
+            return out;
+        }
+        parker.park();
+    }
+}
+
+#[cfg(all(test, not(runtime_loom)))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn notification_before_park_is_kept() {
+        let p = Parker::new();
+        p.unparker().unpark();
+        p.unparker().unpark();
+        p.park(); // returns at once
+        p.park_timeout(Duration::from_millis(1)); // the second unpark did not count
+    }
+
+    #[test]
+    fn unpark_from_another_thread_wakes_the_parked_owner() {
+        for _ in 0..200 {
+            let p = Parker::new();
+            let u = p.unparker();
+            let t = std::thread::spawn(move || u.unpark());
+            p.park();
+            t.join().unwrap();
+        }
+    }
+
+    #[test]
+    fn block_on_thread_drives_a_future_woken_elsewhere() {
+        let (tx, rx) = std::sync::mpsc::channel::<Waker>();
+        let mut fired = false;
+        let fut = std::future::poll_fn(|cx| {
+            if fired {
+                Poll::Ready(7)
+            } else {
+                fired = true;
+                tx.send(cx.waker().clone()).unwrap();
+                Poll::Pending
+            }
+        });
+        let t = std::thread::spawn(move || rx.recv().unwrap().wake());
+        assert_eq!(block_on_thread(fut), 7);
+        t.join().unwrap();
+    }
+}

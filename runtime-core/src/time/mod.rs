@@ -1,0 +1,1 @@
+//! Timers: sleeping, timeouts and intervals.

@@ -1,0 +1,1 @@
+//! runtime-io: the mio reactor thread, sockets and signals for `runtime`.

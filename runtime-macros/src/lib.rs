@@ -1,0 +1,1 @@
+//! `#[runtime::main]` and `#[runtime::test]`.

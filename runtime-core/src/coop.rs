@@ -23,9 +23,9 @@ pub const BUDGET_PER_POLL: u8 = 128;
 
 thread_local! {
     /// `None`: unconstrained. `Some(n)`: `n` operations left in this poll.
-    static BUDGET: Cell<Option<u8>> = const { Cell::new(None) };
+    static BUDGET: Cell<Option<u8>> = Cell::new(None);
     /// Set when `poll_proceed` forced a yield during the current poll.
-    static FORCED: Cell<bool> = const { Cell::new(false) };
+    static FORCED: Cell<bool> = Cell::new(false);
 }
 
 /// Runs `f` (one poll of a task) with a fresh budget, restoring the previous

@@ -2,7 +2,7 @@
 //! threads, wrapped to the same API as `std_impl`.
 
 pub(crate) mod sync {
-    pub(crate) use loom::sync::{Arc, Weak};
+    pub(crate) use loom::sync::Arc;
 
     pub(crate) mod atomic {
         pub(crate) use loom::sync::atomic::{

@@ -12,12 +12,15 @@
 //!
 //! [loom]: https://docs.rs/loom
 
+// The shim exports the union of what the crate uses; not every build uses all.
 #[cfg(not(runtime_loom))]
+#[allow(unused_imports, dead_code)]
 mod std_impl;
 #[cfg(not(runtime_loom))]
 pub(crate) use std_impl::*;
 
 #[cfg(runtime_loom)]
+#[allow(unused_imports, dead_code)]
 mod loom_impl;
 #[cfg(runtime_loom)]
 pub(crate) use loom_impl::*;

@@ -2,7 +2,7 @@
 //! locks, and a zero-cost `UnsafeCell` with loom's closure API.
 
 pub(crate) mod sync {
-    pub(crate) use std::sync::{Arc, Weak};
+    pub(crate) use std::sync::Arc;
 
     pub(crate) mod atomic {
         pub(crate) use std::sync::atomic::{

@@ -1,2 +1,42 @@
-//! `runtime`: a multi-threaded, work-stealing async runtime with asyncio's task model.
-pub use runtime_core::*;
+//! `runtime`: a multi-threaded, work-stealing async runtime for Rust with
+//! Python asyncio's task model.
+//!
+//! ```
+//! let total = runtime::run(async {
+//!     let a = runtime::spawn(async { 20 });
+//!     let b = runtime::task::Builder::new().name("b").spawn(async { 22 });
+//!     a.await.unwrap() + b.await.unwrap()
+//! });
+//! assert_eq!(total, 42);
+//! ```
+//!
+//! | asyncio | runtime |
+//! | --- | --- |
+//! | `asyncio.run(main())` | [`run`], [`Runtime::block_on`] |
+//! | `create_task(coro, name=)` | [`spawn`], [`task::Builder`] |
+//! | `task.cancel()`, `done()`, `cancelled()` | [`Task::cancel`], [`Task::is_finished`], [`Task::is_cancelled`] |
+//! | `await task` | `task.await -> Result<T, JoinError>` |
+//! | `get_running_loop()` | [`Handle::current`], [`Handle::try_current`] |
+//! | `to_thread` | [`spawn_blocking`] |
+//! | `sleep(0)` | [`yield_now`] |
+//! | `all_tasks()` | [`all_tasks`] |
+
+#![warn(missing_docs)]
+
+pub use runtime_core::scheduler::{
+    all_tasks, run, spawn, spawn_blocking, yield_now, Builder, EnterGuard, Handle, NoRuntime,
+    Runtime,
+};
+pub use runtime_core::task::{JoinError, Task};
+
+/// Tasks: names, ids, the spawn builder and snapshots.
+pub mod task {
+    pub use runtime_core::task::{
+        id, name, try_id, Builder, JoinError, Task, TaskId, TaskInfo, TaskState,
+    };
+}
+
+/// Cooperative scheduling budget, for implementors of resources.
+pub mod coop {
+    pub use runtime_core::coop::{has_budget_remaining, poll_proceed, refund, BUDGET_PER_POLL};
+}

@@ -12,4 +12,5 @@ pub(crate) mod loom;
 pub mod coop;
 pub mod scheduler;
 pub mod sync;
+pub mod task;
 pub mod time;

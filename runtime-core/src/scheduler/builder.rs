@@ -1,0 +1,213 @@
+//! `Builder`: configures and starts a runtime (asyncio's event loop policy,
+//! Tokio's `runtime::Builder`).
+
+use super::blocking::BlockingPool;
+use super::idle::{Idle, MAX_WORKERS};
+use super::park::Parker;
+use super::queue::{Injector, Worker};
+use super::shared::{Remote, Shared};
+use super::worker::Core;
+use super::{Config, Flavor, Handle, Runtime};
+use crate::loom::sync::atomic::AtomicBool;
+use crate::loom::sync::{Arc, Mutex};
+use crate::task::registry::Registry;
+use std::io;
+use std::time::Duration;
+
+/// Builds a [`Runtime`].
+///
+/// ```
+/// use runtime_core::scheduler::Builder;
+///
+/// let rt = Builder::new_multi_thread()
+///     .worker_threads(2)
+///     .thread_name("my-server")
+///     .max_blocking_threads(16)
+///     .build()
+///     .unwrap();
+/// assert_eq!(rt.block_on(async { 1 + 1 }), 2);
+/// ```
+#[derive(Debug, Clone)]
+pub struct Builder {
+    flavor: Flavor,
+    worker_threads: Option<usize>,
+    thread_name: String,
+    max_blocking_threads: usize,
+    keep_alive: Duration,
+    stack_size: Option<usize>,
+    event_interval: u32,
+    lifo_slot: bool,
+}
+
+impl Builder {
+    /// A multi-thread, work-stealing runtime (the default).
+    pub fn new_multi_thread() -> Builder {
+        Builder {
+            flavor: Flavor::MultiThread,
+            worker_threads: None,
+            thread_name: "runtime".to_owned(),
+            max_blocking_threads: 512,
+            keep_alive: Duration::from_secs(10),
+            stack_size: None,
+            event_interval: 61,
+            lifo_slot: true,
+        }
+    }
+
+    /// Same as [`new_multi_thread`](Self::new_multi_thread).
+    #[allow(clippy::new_without_default)]
+    pub fn new() -> Builder {
+        Builder::new_multi_thread()
+    }
+
+    /// A runtime that runs every task on the thread calling `block_on`
+    /// (asyncio's single event loop). Blocking work still goes to the
+    /// blocking pool.
+    pub fn new_current_thread() -> Builder {
+        Builder {
+            flavor: Flavor::CurrentThread,
+            ..Builder::new_multi_thread()
+        }
+    }
+
+    /// Number of worker threads (multi-thread only). Default: the number of
+    /// available cores. Must be at least 1.
+    pub fn worker_threads(&mut self, n: usize) -> &mut Builder {
+        self.worker_threads = Some(n);
+        self
+    }
+
+    /// Prefix of the runtime's thread names (default `"runtime"`); workers
+    /// are named `<prefix>-worker-<i>`, blocking threads
+    /// `<prefix>-blocking-<i>`.
+    pub fn thread_name(&mut self, name: impl Into<String>) -> &mut Builder {
+        self.thread_name = name.into();
+        self
+    }
+
+    /// Most threads the blocking pool may start (default 512). Must be at
+    /// least 1.
+    pub fn max_blocking_threads(&mut self, n: usize) -> &mut Builder {
+        self.max_blocking_threads = n;
+        self
+    }
+
+    /// How long an idle blocking thread waits for work before exiting
+    /// (default 10 s).
+    pub fn thread_keep_alive(&mut self, d: Duration) -> &mut Builder {
+        self.keep_alive = d;
+        self
+    }
+
+    /// Stack size of the runtime's threads, in bytes.
+    pub fn thread_stack_size(&mut self, bytes: usize) -> &mut Builder {
+        self.stack_size = Some(bytes);
+        self
+    }
+
+    /// How many tasks a worker runs between two looks at the shared
+    /// injector queue (default 61). Must be at least 1.
+    pub fn event_interval(&mut self, n: u32) -> &mut Builder {
+        self.event_interval = n;
+        self
+    }
+
+    /// Turns off the LIFO slot optimisation (a task woken by the running task
+    /// runs next on the same worker).
+    pub fn disable_lifo_slot(&mut self) -> &mut Builder {
+        self.lifo_slot = false;
+        self
+    }
+
+    fn validate(&self) -> io::Result<usize> {
+        let invalid = |msg: String| Err(io::Error::new(io::ErrorKind::InvalidInput, msg));
+        if self.max_blocking_threads == 0 {
+            return invalid(
+                "runtime Builder: max_blocking_threads must be at least 1, got 0".into(),
+            );
+        }
+        if self.event_interval == 0 {
+            return invalid("runtime Builder: event_interval must be at least 1, got 0".into());
+        }
+        if self.flavor == Flavor::CurrentThread {
+            return Ok(1);
+        }
+        let n = match self.worker_threads {
+            Some(n) => n,
+            None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        };
+        if n == 0 {
+            return invalid("runtime Builder: worker_threads must be at least 1, got 0".into());
+        }
+        if n > MAX_WORKERS {
+            return invalid(format!(
+                "runtime Builder: worker_threads must be at most {MAX_WORKERS}, got {n}"
+            ));
+        }
+        Ok(n)
+    }
+
+    /// Starts the runtime: its worker threads (multi-thread) and its
+    /// blocking pool. Returns an `InvalidInput` error naming the field when a
+    /// setting is out of range, or the OS error if a thread cannot start.
+    pub fn build(&mut self) -> io::Result<Runtime> {
+        let num_workers = self.validate()?;
+        let mut remotes = Vec::with_capacity(num_workers);
+        let mut cores = Vec::with_capacity(num_workers);
+        for index in 0..num_workers {
+            let local = Worker::new_fifo();
+            let parker = Parker::new();
+            remotes.push(Remote {
+                stealer: local.stealer(),
+                unparker: parker.unparker(),
+            });
+            cores.push(Box::new(Core::new(index, local, parker)));
+        }
+        let shared = Arc::new(Shared {
+            flavor: self.flavor,
+            config: Config {
+                event_interval: self.event_interval,
+                lifo_slot: self.lifo_slot,
+            },
+            injector: Injector::new(),
+            remotes: remotes.into_boxed_slice(),
+            idle: Idle::new(num_workers),
+            registry: Registry::new(4 * num_workers),
+            shutdown: AtomicBool::new(false),
+            cores: Mutex::new(Vec::new()),
+            blocking: BlockingPool::new(
+                self.max_blocking_threads,
+                self.keep_alive,
+                self.thread_name.clone(),
+                self.stack_size,
+            ),
+        });
+        let handle = Handle { shared };
+        match self.flavor {
+            Flavor::CurrentThread => {
+                *handle.shared.cores.lock() = cores;
+                Ok(Runtime::new_parts(handle, Vec::new()))
+            }
+            Flavor::MultiThread => {
+                let mut threads = Vec::with_capacity(num_workers);
+                for core in cores {
+                    let h = handle.clone();
+                    let mut builder = crate::loom::thread::Builder::new()
+                        .name(format!("{}-worker-{}", self.thread_name, core.index));
+                    if let Some(size) = self.stack_size {
+                        builder = builder.stack_size(size);
+                    }
+                    match builder.spawn(move || super::worker::run(h, core)) {
+                        Ok(t) => threads.push(t),
+                        Err(e) => {
+                            // Stop the workers already started.
+                            drop(Runtime::new_parts(handle, threads));
+                            return Err(e);
+                        }
+                    }
+                }
+                Ok(Runtime::new_parts(handle, threads))
+            }
+        }
+    }
+}

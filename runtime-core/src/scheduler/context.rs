@@ -1,0 +1,164 @@
+//! What the current thread knows about runtimes: the handle it is inside
+//! (`Handle::current`), whether it is driving a runtime (where `block_on`
+//! would deadlock), and, on a worker, that worker's core for local
+//! scheduling.
+
+use super::worker::Core;
+use super::{Handle, Shared};
+use crate::loom::thread_local;
+use std::cell::{Cell, RefCell};
+use std::marker::PhantomData;
+use std::rc::Rc;
+
+thread_local! {
+    static CONTEXT: Context = Context {
+        handle: RefCell::new(None),
+        driving: Cell::new(false),
+        worker: RefCell::new(None),
+    };
+}
+
+struct Context {
+    handle: RefCell<Option<Handle>>,
+    driving: Cell<bool>,
+    worker: RefCell<Option<Rc<WorkerContext>>>,
+}
+
+/// The worker (or current-thread `block_on`) running on this thread.
+pub(crate) struct WorkerContext {
+    /// Identity of the runtime this worker belongs to.
+    shared: *const Shared,
+    /// Taken out while the worker is between tasks; never borrowed across a
+    /// task poll, so a task may schedule into it.
+    pub(crate) core: RefCell<Option<Box<Core>>>,
+}
+
+impl WorkerContext {
+    pub(crate) fn new(shared: &Shared, core: Box<Core>) -> WorkerContext {
+        WorkerContext {
+            shared,
+            core: RefCell::new(Some(core)),
+        }
+    }
+
+    /// Runs `f` on this worker's core. Must not be called re-entrantly.
+    pub(crate) fn with_core<R>(&self, f: impl FnOnce(&mut Core) -> R) -> R {
+        let mut core = self.core.borrow_mut();
+        f(core.as_mut().expect("worker core missing"))
+    }
+}
+
+/// Restores the previous context on drop. `!Send`: it must be dropped on
+/// the thread that created it.
+pub struct EnterGuard {
+    prev_handle: Option<Handle>,
+    _not_send: PhantomData<*const ()>,
+}
+
+impl Drop for EnterGuard {
+    fn drop(&mut self) {
+        let prev = self.prev_handle.take();
+        let _ = CONTEXT.try_with(|c| *c.handle.borrow_mut() = prev);
+    }
+}
+
+impl std::fmt::Debug for EnterGuard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("EnterGuard")
+    }
+}
+
+/// Makes `handle` the current runtime of this thread until the guard drops.
+pub(crate) fn enter(handle: Handle) -> EnterGuard {
+    let prev_handle = CONTEXT.with(|c| c.handle.borrow_mut().replace(handle));
+    EnterGuard {
+        prev_handle,
+        _not_send: PhantomData,
+    }
+}
+
+/// Clears the driving flag (and the worker) when dropped.
+pub(crate) struct DrivingGuard {
+    prev_worker: Option<Rc<WorkerContext>>,
+    _not_send: PhantomData<*const ()>,
+}
+
+impl Drop for DrivingGuard {
+    fn drop(&mut self) {
+        let prev = self.prev_worker.take();
+        let _ = CONTEXT.try_with(|c| {
+            c.driving.set(false);
+            *c.worker.borrow_mut() = prev;
+        });
+    }
+}
+
+/// Marks this thread as driving a runtime (a worker, or inside `block_on`),
+/// optionally installing a worker context for local scheduling.
+///
+/// # Panics
+/// If the thread already drives a runtime: nested `block_on`.
+pub(crate) fn enter_driving(worker: Option<Rc<WorkerContext>>) -> DrivingGuard {
+    CONTEXT.with(|c| {
+        if c.driving.replace(true) {
+            panic!(
+                "runtime: block_on called from within a runtime: this thread is already driving \
+                 one (a worker thread or an enclosing block_on), and blocking it would stall the \
+                 tasks queued on it. Use `.await` instead, or spawn the work with runtime::spawn \
+                 (or spawn_blocking for blocking code)"
+            );
+        }
+        let prev_worker = std::mem::replace(&mut *c.worker.borrow_mut(), worker);
+        DrivingGuard {
+            prev_worker,
+            _not_send: PhantomData,
+        }
+    })
+}
+
+/// Whether this thread is driving a runtime (blocking here would deadlock).
+pub(crate) fn is_driving() -> bool {
+    CONTEXT.try_with(|c| c.driving.get()).unwrap_or(false)
+}
+
+/// The current runtime's handle, if any.
+pub(crate) fn current_handle() -> Option<Handle> {
+    CONTEXT
+        .try_with(|c| c.handle.borrow().clone())
+        .ok()
+        .flatten()
+}
+
+/// Runs `f` with this thread's core if this thread is a worker of `shared`
+/// and its core is not in use; otherwise with `None`.
+pub(crate) fn with_local_core<R>(shared: &Shared, f: impl FnOnce(Option<&mut Core>) -> R) -> R {
+    let mut f = Some(f);
+    let done = CONTEXT.try_with(|c| {
+        let worker = c.worker.borrow();
+        if let Some(worker) = worker.as_ref().filter(|w| std::ptr::eq(w.shared, shared)) {
+            if let Ok(mut core) = worker.core.try_borrow_mut() {
+                if let Some(core) = core.as_mut() {
+                    let f = f.take().expect("called once");
+                    return Some(f(Some(core)));
+                }
+            }
+        }
+        None
+    });
+    match done {
+        Ok(Some(out)) => out,
+        _ => (f.take().expect("called once"))(None),
+    }
+}
+
+/// Whether this thread is one of `shared`'s workers.
+pub(crate) fn is_worker_of(shared: &Shared) -> bool {
+    CONTEXT
+        .try_with(|c| {
+            c.worker
+                .borrow()
+                .as_ref()
+                .is_some_and(|w| std::ptr::eq(w.shared, shared))
+        })
+        .unwrap_or(false)
+}

@@ -1,0 +1,140 @@
+//! State shared by every worker of a runtime, and the scheduling paths:
+//! where a spawned or woken task goes, and whom it wakes.
+
+use super::blocking::BlockingPool;
+use super::idle::Idle;
+use super::park::Unparker;
+use super::queue::{retry, Injector, Stealer};
+use super::worker::Core;
+use super::{context, Config, Flavor};
+use crate::loom::sync::atomic::{fence, AtomicBool, Ordering::*};
+use crate::loom::sync::Mutex;
+use crate::task::raw::Notified;
+use crate::task::registry::Registry;
+
+pub(crate) struct Shared {
+    pub(crate) flavor: Flavor,
+    pub(crate) config: Config,
+    /// Tasks spawned or woken from outside the workers.
+    pub(crate) injector: Injector<Notified>,
+    /// One per worker: how others steal from it and wake it.
+    pub(crate) remotes: Box<[Remote]>,
+    pub(crate) idle: Idle,
+    pub(crate) registry: Registry,
+    pub(crate) shutdown: AtomicBool,
+    /// Cores not attached to a thread: the current-thread core between
+    /// `block_on` calls, multi-thread cores before their worker starts.
+    pub(crate) cores: Mutex<Vec<Box<Core>>>,
+    pub(crate) blocking: BlockingPool,
+}
+
+pub(crate) struct Remote {
+    pub(crate) stealer: Stealer<Notified>,
+    pub(crate) unparker: Unparker,
+}
+
+impl Shared {
+    pub(crate) fn is_shutdown(&self) -> bool {
+        self.shutdown.load(Acquire)
+    }
+
+    /// A task was woken (or cancelled) while idle.
+    pub(crate) fn schedule(&self, task: Notified, is_yield: bool) {
+        context::with_local_core(self, |core| match core {
+            Some(core) => self.schedule_local(core, task, is_yield),
+            None => self.schedule_remote(task),
+        });
+    }
+
+    /// A new task: behind the tasks already queued on this worker, or into
+    /// the injector from outside.
+    pub(crate) fn schedule_spawn(&self, task: Notified) {
+        context::with_local_core(self, |core| match core {
+            Some(core) => {
+                core.local.push(task);
+                self.notify_parked();
+            }
+            None => self.schedule_remote(task),
+        });
+    }
+
+    /// On a worker of this runtime. A wake from the running task goes to the
+    /// LIFO slot (it will likely run next and touch warm data); a yield goes
+    /// to the back of the local queue.
+    fn schedule_local(&self, core: &mut Core, task: Notified, is_yield: bool) {
+        if is_yield || !self.config.lifo_slot {
+            core.local.push(task);
+        } else {
+            match core.lifo.replace(task) {
+                // The slot was empty: nothing became stealable, nobody to wake.
+                None => return,
+                Some(prev) => core.local.push(prev),
+            }
+        }
+        if self.flavor == Flavor::MultiThread {
+            self.notify_parked();
+        }
+    }
+
+    /// From outside the workers: through the injector.
+    ///
+    /// Shutdown protocol: the pusher pushes, then (after a SeqCst fence)
+    /// checks the shutdown flag; shutdown sets the flag, fences, then drains
+    /// the injector. One of the two sees the other, so a task pushed during
+    /// shutdown is always dropped by someone and never stranded in the
+    /// injector (where it would keep the runtime's memory alive).
+    pub(crate) fn schedule_remote(&self, task: Notified) {
+        if self.shutdown.load(SeqCst) {
+            drop(task);
+            return;
+        }
+        self.injector.push(task);
+        fence(SeqCst);
+        if self.shutdown.load(Relaxed) {
+            self.drain_injector();
+            return;
+        }
+        match self.flavor {
+            Flavor::MultiThread => self.notify_parked(),
+            Flavor::CurrentThread => self.remotes[0].unparker.unpark(),
+        }
+    }
+
+    /// Wakes a parked worker if new work may otherwise sit unnoticed: only
+    /// when no worker is searching (a searcher will find it) and not all
+    /// workers are awake.
+    pub(crate) fn notify_parked(&self) {
+        if let Some(worker) = self.idle.worker_to_notify() {
+            self.remotes[worker].unparker.unpark();
+        }
+    }
+
+    /// Called by the last searcher as it parks: if any queue has work, make
+    /// sure somebody wakes up for it.
+    pub(crate) fn notify_if_work_pending(&self) {
+        let pending =
+            self.remotes.iter().any(|r| !r.stealer.is_empty()) || !self.injector.is_empty();
+        if pending {
+            self.notify_parked();
+        }
+    }
+
+    /// Drops every task in the injector (shutdown).
+    pub(crate) fn drain_injector(&self) {
+        while let Some(task) = retry(|| self.injector.steal()) {
+            drop(task);
+        }
+    }
+
+    /// Cancels every live task: closes each registry shard and shuts down
+    /// the tasks it held. Called by every worker as it exits and by the
+    /// thread shutting the runtime down; each shard is drained once.
+    pub(crate) fn shutdown_tasks(&self) {
+        for shard in 0..self.registry.num_shards() {
+            for task in self.registry.close_and_drain(shard) {
+                task.shutdown();
+            }
+        }
+        self.drain_injector();
+    }
+}

@@ -1,0 +1,218 @@
+//! A worker: its core (local queue, LIFO slot, tick, random source) and the
+//! run loop that finds a task, polls it, and parks when there is nothing to
+//! do. The order in which a worker looks for work, and why, is in
+//! `README.md` ("Finding work").
+
+use super::context::{self, WorkerContext};
+use super::park::Parker;
+use super::queue::{retry, Steal, Worker};
+use super::{Handle, Shared};
+use crate::coop;
+use crate::loom::sync::Arc;
+use crate::task::raw::Notified;
+use std::rc::Rc;
+
+/// Consecutive polls from the LIFO slot before its task must queue behind
+/// the others: a ping-pong pair cannot starve the rest of the queue.
+const MAX_LIFO_STREAK: u32 = 3;
+
+/// Search rounds (steal from every other worker, then the injector) before
+/// parking; between rounds the worker spins briefly. Parking and being
+/// unparked costs two futex syscalls, far more than a few rounds.
+const SEARCH_ROUNDS: u32 = crate::loom::loom_or(1, 16) as u32;
+const SPINS_PER_ROUND: u32 = crate::loom::loom_or(1, 64) as u32;
+
+pub(crate) struct Core {
+    pub(crate) index: usize,
+    pub(crate) local: Worker<Notified>,
+    pub(crate) lifo: Option<Notified>,
+    lifo_streak: u32,
+    tick: u32,
+    rng: FastRand,
+    searching: bool,
+    pub(crate) parker: Parker,
+}
+
+impl Core {
+    pub(crate) fn new(index: usize, local: Worker<Notified>, parker: Parker) -> Core {
+        Core {
+            index,
+            local,
+            lifo: None,
+            lifo_streak: 0,
+            tick: 0,
+            rng: FastRand::new(index as u64 + 1),
+            searching: false,
+            parker,
+        }
+    }
+
+    /// Next task from this worker's own sources, without stealing.
+    pub(crate) fn next_local_task(&mut self, shared: &Shared) -> Option<Notified> {
+        self.tick = self.tick.wrapping_add(1);
+        if self.tick % shared.config.event_interval == 0 {
+            // Fairness: tasks from outside must not wait behind a local
+            // queue that never empties.
+            if let Some(task) = retry(|| shared.injector.steal()) {
+                return Some(task);
+            }
+        }
+        if let Some(task) = self.lifo.take() {
+            if self.lifo_streak < MAX_LIFO_STREAK {
+                self.lifo_streak += 1;
+                return Some(task);
+            }
+            self.local.push(task);
+        }
+        self.lifo_streak = 0;
+        if let Some(task) = self.local.pop() {
+            return Some(task);
+        }
+        retry(|| shared.injector.steal_batch_and_pop(&self.local))
+    }
+
+    fn has_local_work(&self) -> bool {
+        self.lifo.is_some() || !self.local.is_empty()
+    }
+
+    /// Steals from other workers and the injector, spinning briefly between
+    /// rounds. Gives up at once if too many workers are searching already.
+    fn search(&mut self, shared: &Shared) -> Option<Notified> {
+        if !self.searching {
+            if !shared.idle.transition_worker_to_searching() {
+                return None;
+            }
+            self.searching = true;
+        }
+        let n = shared.remotes.len();
+        for _ in 0..SEARCH_ROUNDS {
+            let start = self.rng.below(n);
+            let mut retry_round = false;
+            for i in 0..n {
+                let victim = (start + i) % n;
+                if victim == self.index {
+                    continue;
+                }
+                match shared.remotes[victim]
+                    .stealer
+                    .steal_batch_and_pop(&self.local)
+                {
+                    Steal::Success(task) => return Some(task),
+                    Steal::Retry => retry_round = true,
+                    Steal::Empty => {}
+                }
+            }
+            if let Some(task) = retry(|| shared.injector.steal_batch_and_pop(&self.local)) {
+                return Some(task);
+            }
+            if shared.is_shutdown() {
+                return None;
+            }
+            if !retry_round {
+                for _ in 0..SPINS_PER_ROUND {
+                    crate::loom::spin_loop();
+                }
+            }
+        }
+        None
+    }
+}
+
+/// The body of a multi-thread worker thread.
+pub(crate) fn run(handle: Handle, core: Box<Core>) {
+    let shared = handle.shared.clone();
+    let worker = Rc::new(WorkerContext::new(&shared, core));
+    let _handle_guard = context::enter(handle);
+    let _driving = context::enter_driving(Some(worker.clone()));
+
+    while !shared.is_shutdown() {
+        if let Some(task) = worker.with_core(|core| core.next_local_task(&shared)) {
+            run_task(&worker, &shared, task);
+            continue;
+        }
+        if let Some(task) = worker.with_core(|core| core.search(&shared)) {
+            run_task(&worker, &shared, task);
+            continue;
+        }
+        park(&worker, &shared);
+    }
+    shutdown_worker(&worker, &shared);
+}
+
+/// Polls one task under a fresh cooperative budget.
+pub(crate) fn run_task(worker: &WorkerContext, shared: &Shared, task: Notified) {
+    let was_last_searcher = worker.with_core(|core| {
+        if core.searching {
+            core.searching = false;
+            shared.idle.transition_worker_from_searching()
+        } else {
+            false
+        }
+    });
+    if was_last_searcher {
+        // Others may have work queued that this worker will not get to.
+        shared.notify_parked();
+    }
+    let ((), _forced_yield) = coop::with_budget(|| task.run());
+}
+
+/// Parks until notified (or shutdown). See README: "Parking and waking".
+fn park(worker: &WorkerContext, shared: &Shared) {
+    let parking = worker.with_core(|core| {
+        if core.has_local_work() {
+            return None;
+        }
+        let was_searching = std::mem::replace(&mut core.searching, false);
+        Some((core.index, was_searching, core.parker.clone()))
+    });
+    let Some((index, was_searching, parker)) = parking else {
+        return;
+    };
+    if shared
+        .idle
+        .transition_worker_to_parked(index, was_searching)
+    {
+        shared.notify_if_work_pending();
+    }
+    loop {
+        parker.park();
+        if shared.is_shutdown() {
+            return;
+        }
+        if shared.idle.transition_worker_from_parked(index) {
+            worker.with_core(|core| core.searching = true);
+            return;
+        }
+    }
+}
+
+/// The worker's part of shutdown: cancel live tasks, drop queued ones.
+fn shutdown_worker(worker: &WorkerContext, shared: &Arc<Shared>) {
+    shared.shutdown_tasks();
+    loop {
+        let task = worker.with_core(|core| core.lifo.take().or_else(|| core.local.pop()));
+        match task {
+            Some(task) => drop(task),
+            None => break,
+        }
+    }
+    shared.drain_injector();
+}
+
+/// A small xorshift generator for picking steal victims.
+struct FastRand(u64);
+
+impl FastRand {
+    fn new(seed: u64) -> FastRand {
+        FastRand(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        let mut x = self.0;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.0 = x;
+        ((x >> 32) as usize) % n.max(1)
+    }
+}

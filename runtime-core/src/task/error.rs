@@ -1,0 +1,153 @@
+//! `JoinError`: why a task produced no value.
+
+use super::id::TaskId;
+use super::raw::Header;
+use std::any::Any;
+use std::fmt;
+use std::sync::Mutex;
+
+/// A task ended without a value: it was cancelled, or it panicked.
+///
+/// The Display names the task and its id, so a log line says which task:
+///
+/// ```text
+/// task 'fetch' (id 7) panicked: connection refused
+/// task 12 was cancelled
+/// ```
+pub struct JoinError {
+    repr: Repr,
+    id: TaskId,
+    name: Option<Box<str>>,
+}
+
+enum Repr {
+    Cancelled,
+    /// The payload is only ever taken by value; the mutex makes the error
+    /// `Sync` without unsafe code.
+    Panic(Mutex<Box<dyn Any + Send + 'static>>),
+}
+
+impl JoinError {
+    pub(crate) fn cancelled(header: &Header) -> JoinError {
+        JoinError {
+            repr: Repr::Cancelled,
+            id: header.id,
+            name: header.name.lock().clone(),
+        }
+    }
+
+    pub(crate) fn panic(header: &Header, payload: Box<dyn Any + Send + 'static>) -> JoinError {
+        JoinError {
+            repr: Repr::Panic(Mutex::new(payload)),
+            id: header.id,
+            name: header.name.lock().clone(),
+        }
+    }
+
+    /// The task was cancelled before it finished.
+    pub fn is_cancelled(&self) -> bool {
+        matches!(self.repr, Repr::Cancelled)
+    }
+
+    /// The task panicked.
+    pub fn is_panic(&self) -> bool {
+        matches!(self.repr, Repr::Panic(_))
+    }
+
+    /// The panic payload, for `std::panic::resume_unwind`.
+    ///
+    /// # Panics
+    /// If the task was cancelled rather than panicking; use
+    /// [`try_into_panic`](Self::try_into_panic) to check.
+    #[track_caller]
+    pub fn into_panic(self) -> Box<dyn Any + Send + 'static> {
+        self.try_into_panic()
+            .expect("JoinError::into_panic called on a cancelled task's error")
+    }
+
+    /// The panic payload, or the error itself if the task was cancelled.
+    pub fn try_into_panic(self) -> Result<Box<dyn Any + Send + 'static>, JoinError> {
+        match self.repr {
+            Repr::Panic(payload) => Ok(payload.into_inner().unwrap_or_else(|p| p.into_inner())),
+            Repr::Cancelled => Err(self),
+        }
+    }
+
+    /// The panic message, when the payload is a string (as with `panic!`).
+    pub fn panic_message(&self) -> Option<String> {
+        match &self.repr {
+            Repr::Panic(payload) => {
+                let payload = payload.lock().unwrap_or_else(|p| p.into_inner());
+                panic_message(&**payload).map(str::to_owned)
+            }
+            Repr::Cancelled => None,
+        }
+    }
+
+    /// The id of the task.
+    pub fn id(&self) -> TaskId {
+        self.id
+    }
+
+    /// The task's name when it ended, if it had one.
+    pub fn name(&self) -> Option<&str> {
+        self.name.as_deref()
+    }
+
+    fn fmt_task(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.name {
+            Some(name) => write!(f, "task '{name}' (id {})", self.id),
+            None => write!(f, "task {}", self.id),
+        }
+    }
+}
+
+/// The text of a panic payload made by `panic!` with a message.
+pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> Option<&str> {
+    payload
+        .downcast_ref::<&'static str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+}
+
+impl fmt::Display for JoinError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.fmt_task(f)?;
+        match &self.repr {
+            Repr::Cancelled => f.write_str(" was cancelled"),
+            Repr::Panic(_) => match self.panic_message() {
+                Some(msg) => write!(f, " panicked: {msg}"),
+                None => f.write_str(" panicked"),
+            },
+        }
+    }
+}
+
+impl fmt::Debug for JoinError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let kind = if self.is_cancelled() {
+            "Cancelled"
+        } else {
+            "Panic"
+        };
+        f.debug_struct("JoinError")
+            .field("kind", &kind)
+            .field("id", &self.id)
+            .field("name", &self.name)
+            .field("message", &self.panic_message())
+            .finish()
+    }
+}
+
+impl std::error::Error for JoinError {}
+
+impl From<JoinError> for std::io::Error {
+    fn from(e: JoinError) -> std::io::Error {
+        let kind = if e.is_cancelled() {
+            std::io::ErrorKind::Interrupted
+        } else {
+            std::io::ErrorKind::Other
+        };
+        std::io::Error::new(kind, e.to_string())
+    }
+}

@@ -1,0 +1,141 @@
+//! `Task<T>`: the join side of a spawned task (asyncio's `Task` object).
+
+use super::raw::RawTask;
+use super::state::ToNotified;
+use super::{JoinError, TaskId};
+use crate::coop;
+use std::fmt;
+use std::future::Future;
+use std::marker::PhantomData;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+/// A handle to a spawned task: await it for the task's result.
+///
+/// `task.await` gives `Ok(value)`, or a [`JoinError`] if the task was
+/// cancelled or panicked. Dropping the handle **detaches** the task: it keeps
+/// running and its result is dropped (a panic nobody retrieves is reported
+/// on stderr). To stop the task, call [`cancel`](Task::cancel).
+///
+/// ```
+/// # let rt = runtime_core::scheduler::Runtime::new().unwrap();
+/// # rt.block_on(async {
+/// let task = runtime_core::task::Builder::new()
+///     .name("answer")
+///     .spawn(async { 6 * 7 });
+/// assert_eq!(task.name().as_deref(), Some("answer"));
+/// assert_eq!(task.await.unwrap(), 42);
+/// # });
+/// ```
+pub struct Task<T> {
+    raw: RawTask,
+    _output: PhantomData<T>,
+}
+
+// SAFETY: the handle only reads the task's output of type `T` (moved to the
+// awaiting thread, hence `T: Send`) and otherwise touches the header through
+// its atomic protocol.
+unsafe impl<T: Send> Send for Task<T> {}
+// SAFETY: `&Task<T>` methods only read the header (atomics, a mutex, plain
+// immutable data) or schedule the task; the output is reached through
+// `&mut`/`Pin<&mut>` only.
+unsafe impl<T: Send> Sync for Task<T> {}
+
+impl<T> Unpin for Task<T> {}
+
+impl<T> Task<T> {
+    /// # Safety
+    /// `raw` is a task whose output type is `T`, and the caller transfers the
+    /// join handle's reference and `JOIN_INTEREST` to the new handle.
+    pub(crate) unsafe fn from_raw(raw: RawTask) -> Task<T> {
+        Task {
+            raw,
+            _output: PhantomData,
+        }
+    }
+
+    /// The task's unique id.
+    pub fn id(&self) -> TaskId {
+        self.raw.id()
+    }
+
+    /// The task's name, if it has one (asyncio's `get_name`).
+    pub fn name(&self) -> Option<String> {
+        self.raw.header().name.lock().as_deref().map(str::to_owned)
+    }
+
+    /// Renames the task (asyncio's `set_name`); visible in `all_tasks()`,
+    /// `runtime::task::name()` inside it, and in its `JoinError`.
+    pub fn set_name(&self, name: impl Into<String>) {
+        *self.raw.header().name.lock() = Some(name.into().into_boxed_str());
+    }
+
+    /// Requests cancellation: the task's future is dropped at its next
+    /// `.await` point (right away if it is not running), and awaiting the
+    /// handle gives a cancelled [`JoinError`]. Drop guards inside the future
+    /// run, which is where cleanup goes.
+    ///
+    /// Returns `false` if the task had already finished (asyncio's `cancel`).
+    /// A task that completes during the poll in which it is cancelled keeps
+    /// its value.
+    pub fn cancel(&self) -> bool {
+        match self.raw.header().state.transition_to_cancelled() {
+            None => false,
+            Some(ToNotified::Submit) => {
+                self.raw.schedule();
+                true
+            }
+            Some(_) => true,
+        }
+    }
+
+    /// Whether the task has finished: with a value, a panic, or cancelled
+    /// (asyncio's `done`).
+    pub fn is_finished(&self) -> bool {
+        self.raw.header().state.load().is_complete()
+    }
+
+    /// Whether cancellation was requested and has not been overtaken by the
+    /// task finishing with a value (asyncio's `cancelled`, which is true once
+    /// the cancellation took effect).
+    pub fn is_cancelled(&self) -> bool {
+        self.raw.header().state.load().is_cancelled()
+    }
+
+    /// Lets the task run on without a handle (the same as dropping it).
+    pub fn detach(self) {
+        drop(self);
+    }
+}
+
+impl<T> Future for Task<T> {
+    type Output = Result<T, JoinError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        std::task::ready!(coop::poll_proceed(cx));
+        // SAFETY: this handle owns JOIN_INTEREST and `T` is the task's output
+        // type (guaranteed by `from_raw`'s contract).
+        let out = unsafe { self.raw.try_read_output::<T>(cx.waker()) };
+        if out.is_pending() {
+            coop::refund();
+        }
+        out
+    }
+}
+
+impl<T> Drop for Task<T> {
+    fn drop(&mut self) {
+        // SAFETY: called once, by the handle, giving up its reference.
+        unsafe { self.raw.drop_join_handle() }
+    }
+}
+
+impl<T> fmt::Debug for Task<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Task")
+            .field("id", &self.id())
+            .field("name", &self.name())
+            .field("state", &self.raw.header().state.load())
+            .finish()
+    }
+}

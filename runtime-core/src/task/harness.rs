@@ -1,0 +1,207 @@
+//! Polling, completing and cancelling a task, and reading its output.
+//!
+//! Everything here runs on a typed `&Cell<F, S>` handed over by `raw.rs` and
+//! decides what it may touch from the state transitions in `state.rs`.
+
+use super::raw::{Cell, Notified, RawTask, Schedule, Stage};
+use super::state::{ToIdle, ToRunning};
+use super::{current, report, JoinError};
+use crate::loom::sync::atomic::Ordering::Relaxed;
+use std::future::Future;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::pin::Pin;
+use std::task::{Context, Poll, Waker};
+
+/// Polls the task once; the caller's `Notified` reference is consumed.
+pub(super) fn poll<F: Future, S: Schedule>(cell: &Cell<F, S>, raw: RawTask) {
+    let header = &cell.header;
+    match header.state.transition_to_running() {
+        ToRunning::Failed => return raw.drop_refs(1),
+        ToRunning::Cancel => return cancel(cell, raw),
+        ToRunning::Poll => {}
+    }
+    header.polls.fetch_add(1, Relaxed);
+    let waker = super::waker::waker_ref(&raw);
+    let mut cx = Context::from_waker(&waker);
+    let result = {
+        let _current = current::enter(raw);
+        catch_unwind(AssertUnwindSafe(|| {
+            cell.stage.with_mut(|stage| {
+                // SAFETY: we own RUNNING, so nobody else touches the stage;
+                // the future lives in the heap cell and is never moved until
+                // it is dropped in place, so pinning it is sound.
+                match unsafe { &mut *stage } {
+                    Stage::Running(fut) => unsafe { Pin::new_unchecked(fut) }.poll(&mut cx),
+                    _ => unreachable!("a task was polled after it completed"),
+                }
+            })
+        }))
+    };
+    match result {
+        Ok(Poll::Pending) => match header.state.transition_to_idle() {
+            ToIdle::Idle => {}
+            ToIdle::Notified => {
+                // SAFETY: the poller's reference and SCHEDULED now belong to
+                // the new Notified (transition_to_idle kept both).
+                cell.scheduler.yield_now(unsafe { Notified::from_raw(raw) });
+            }
+            ToIdle::Cancel => cancel(cell, raw),
+        },
+        Ok(Poll::Ready(output)) => complete(cell, raw, Ok(output)),
+        Err(payload) => {
+            let error = JoinError::panic(header, payload);
+            complete(cell, raw, Err(error));
+        }
+    }
+}
+
+/// Drops the future (we own `RUNNING`) and completes the task as cancelled,
+/// or as panicked if the future's `Drop` panicked.
+fn cancel<F: Future, S: Schedule>(cell: &Cell<F, S>, raw: RawTask) {
+    let output = match drop_stage(cell) {
+        Ok(()) => JoinError::cancelled(&cell.header),
+        Err(payload) => JoinError::panic(&cell.header, payload),
+    };
+    complete(cell, raw, Err(output));
+}
+
+/// Replaces the stage with `Consumed`, dropping the future or output in it.
+/// A panic in its `Drop` is caught and returned.
+fn drop_stage<F: Future, S>(cell: &Cell<F, S>) -> std::thread::Result<()> {
+    let _current = current::enter_header(&cell.header);
+    catch_unwind(AssertUnwindSafe(|| {
+        // SAFETY: the caller owns the stage (RUNNING, or COMPLETE without
+        // join interest, or the join handle after COMPLETE).
+        cell.stage
+            .with_mut(|stage| unsafe { *stage = Stage::Consumed })
+    }))
+}
+
+/// Stores the output, marks the task complete, notifies the join handle,
+/// and releases the poller's and the registry's references.
+fn complete<F: Future, S: Schedule>(
+    cell: &Cell<F, S>,
+    raw: RawTask,
+    mut output: Result<F::Output, JoinError>,
+) {
+    let header = &cell.header;
+    // The future goes first: its destructor still runs as part of the task.
+    if let Err(payload) = drop_stage(cell) {
+        if output.is_ok() {
+            output = Err(JoinError::panic(header, payload));
+        }
+    }
+    let produced = !matches!(&output, Err(e) if e.is_cancelled());
+    // SAFETY: we own RUNNING until the transition below publishes COMPLETE.
+    cell.stage
+        .with_mut(|stage| unsafe { *stage = Stage::Finished(output) });
+    let snapshot = header.state.transition_to_complete(produced);
+
+    if !snapshot.is_join_interested() {
+        // Nobody will read the output: report an unseen failure, then drop it.
+        // SAFETY: without join interest the completer owns the output.
+        let stage = cell
+            .stage
+            .with_mut(|stage| unsafe { std::mem::replace(&mut *stage, Stage::Consumed) });
+        if let Stage::Finished(Err(error)) = &stage {
+            report::unretrieved_failure(header, error);
+        }
+        let _ = catch_unwind(AssertUnwindSafe(move || drop(stage)));
+    } else if snapshot.has_join_waker() {
+        cell.join_waker.with(|waker| {
+            // SAFETY: JOIN_WAKER was set when COMPLETE was published, so the
+            // handle will not write the slot again; we only read it.
+            if let Some(waker) = unsafe { &*waker } {
+                waker.wake_by_ref();
+            }
+        });
+    }
+    let registry_ref = cell.scheduler.release(raw);
+    raw.drop_refs(1 + usize::from(registry_ref));
+}
+
+/// The join handle's poll: returns the output once the task is complete,
+/// otherwise registers `waker` to be woken at completion.
+pub(super) fn try_read_output<F: Future, S>(
+    cell: &Cell<F, S>,
+    waker: &Waker,
+) -> Option<Result<F::Output, JoinError>> {
+    if !register_join_waker(cell, waker) {
+        return None;
+    }
+    // SAFETY: COMPLETE is set and we hold JOIN_INTEREST: the output is ours.
+    let stage = cell
+        .stage
+        .with_mut(|stage| unsafe { std::mem::replace(&mut *stage, Stage::Consumed) });
+    match stage {
+        Stage::Finished(output) => Some(output),
+        _ => panic!("a runtime::Task was polled after it returned its output"),
+    }
+}
+
+/// Returns `true` if the task is complete; otherwise makes sure `waker` is
+/// the registered join waker.
+fn register_join_waker<F: Future, S>(cell: &Cell<F, S>, waker: &Waker) -> bool {
+    let state = &cell.header.state;
+    let snapshot = state.load();
+    if snapshot.is_complete() {
+        return true;
+    }
+    if snapshot.has_join_waker() {
+        // SAFETY: while JOIN_WAKER is set nobody writes the slot; reading it
+        // concurrently with the completer's read is fine.
+        let same = cell
+            .join_waker
+            .with(|w| unsafe { &*w }.as_ref().is_some_and(|w| w.will_wake(waker)));
+        if same {
+            return false;
+        }
+        if state.unset_join_waker().is_err() {
+            return true;
+        }
+    }
+    // SAFETY: JOIN_WAKER is clear and we hold JOIN_INTEREST: the handle owns
+    // the slot until it sets the bit.
+    cell.join_waker
+        .with_mut(|w| unsafe { *w = Some(waker.clone()) });
+    match state.set_join_waker() {
+        Ok(_) => false,
+        Err(_) => {
+            // Completed meanwhile; the completer never saw our waker.
+            // SAFETY: the bit is still clear, so the slot is still ours.
+            cell.join_waker.with_mut(|w| unsafe { *w = None });
+            true
+        }
+    }
+}
+
+/// The join handle is dropped: give up join interest and its reference.
+pub(super) fn drop_join_handle<F: Future, S>(cell: &Cell<F, S>, raw: RawTask) {
+    let before = cell.header.state.drop_join_interest();
+    if before.is_complete() {
+        // The completer saw our interest and left the output to us.
+        // SAFETY: COMPLETE, and we held JOIN_INTEREST until just now.
+        let stage = cell
+            .stage
+            .with_mut(|stage| unsafe { std::mem::replace(&mut *stage, Stage::Consumed) });
+        if let Stage::Finished(Err(error)) = &stage {
+            report::unretrieved_failure(&cell.header, error);
+        }
+        let _ = catch_unwind(AssertUnwindSafe(move || drop(stage)));
+    } else {
+        // SAFETY: we cleared JOIN_WAKER together with JOIN_INTEREST before
+        // completion, so the completer will not read the slot.
+        cell.join_waker.with_mut(|w| unsafe { *w = None });
+    }
+    raw.drop_refs(1);
+}
+
+/// Runtime shutdown reached this task; the caller's reference is consumed.
+pub(super) fn shutdown<F: Future, S: Schedule>(cell: &Cell<F, S>, raw: RawTask) {
+    if cell.header.state.transition_to_shutdown() {
+        // We own RUNNING now; `complete` releases our reference.
+        cancel(cell, raw);
+    } else {
+        raw.drop_refs(1);
+    }
+}

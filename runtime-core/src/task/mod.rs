@@ -1,0 +1,26 @@
+//! Tasks: spawning, names, cancellation and results.
+//!
+//! A task is one heap allocation holding a header (an atomic state word, a
+//! vtable pointer, id, name, spawn location), the scheduler handle, the
+//! future and, once finished, its output. See `state.rs` for the state
+//! machine, `raw.rs` for the layout and `harness.rs` for polling.
+
+mod builder;
+mod current;
+mod error;
+mod handle;
+mod harness;
+mod id;
+mod info;
+pub(crate) mod raw;
+pub(crate) mod registry;
+mod report;
+pub(crate) mod state;
+mod waker;
+
+pub use builder::Builder;
+pub use current::{id, name, try_id};
+pub use error::JoinError;
+pub use handle::Task;
+pub use id::TaskId;
+pub use info::{TaskInfo, TaskState};

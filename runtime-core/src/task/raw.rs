@@ -1,0 +1,329 @@
+//! The task allocation, its vtable, and the only pointer casts of the task
+//! system.
+//!
+//! A task is one heap allocation, a [`Cell`]: the [`Header`] first (so a
+//! pointer to the cell is a pointer to the header), then the scheduler handle,
+//! then the stage (the future, later its output), then the join waker. Every
+//! type-erased pointer in the system is a `NonNull<Header>`; the [`Vtable`]
+//! stored in the header knows the concrete `Cell<F, S>` and casts back.
+
+use super::harness;
+use super::id::TaskId;
+use super::state::State;
+use super::JoinError;
+use crate::loom::cell::UnsafeCell;
+use crate::loom::sync::atomic::AtomicU32;
+use crate::loom::sync::Mutex;
+use std::future::Future;
+use std::panic::Location;
+use std::ptr::NonNull;
+use std::task::{Poll, Waker};
+
+/// The type-independent part of a task, at offset 0 of its cell.
+#[repr(C)]
+pub(crate) struct Header {
+    pub(crate) state: State,
+    pub(crate) vtable: &'static Vtable,
+    pub(crate) id: TaskId,
+    /// Polls so far; written by the poller, read by `all_tasks` (Relaxed).
+    pub(crate) polls: AtomicU32,
+    pub(crate) location: &'static Location<'static>,
+    pub(crate) name: Mutex<Option<Box<str>>>,
+    /// Slot in the live-task registry; read and written only under the
+    /// registry shard's lock.
+    pub(crate) registry_key: UnsafeCell<usize>,
+}
+
+/// What the task is holding: the future until it finishes, then its output
+/// until the join handle takes it.
+pub(crate) enum Stage<F: Future> {
+    Running(F),
+    Finished(Result<F::Output, JoinError>),
+    Consumed,
+}
+
+/// The whole task allocation.
+#[repr(C)]
+pub(crate) struct Cell<F: Future, S> {
+    pub(crate) header: Header,
+    pub(crate) scheduler: S,
+    /// Accessed only by the owner of `RUNNING`, or after `COMPLETE` by the
+    /// join handle (while it holds `JOIN_INTEREST`) or by the completer (when
+    /// it found no join interest), or by `dealloc`.
+    pub(crate) stage: UnsafeCell<Stage<F>>,
+    /// The join handle's waker; ownership follows the `JOIN_WAKER` bit.
+    pub(crate) join_waker: UnsafeCell<Option<Waker>>,
+}
+
+/// Type-erased operations on a task.
+pub(crate) struct Vtable {
+    /// Poll (or cancel) the task; consumes the caller's `Notified` reference.
+    poll: unsafe fn(NonNull<Header>),
+    /// Hand a `Notified` (whose reference the caller transfers) to the
+    /// task's scheduler.
+    schedule: unsafe fn(NonNull<Header>),
+    /// Free the allocation; the reference count is zero.
+    dealloc: unsafe fn(NonNull<Header>),
+    /// Join handle poll: writes `Poll<Result<T, JoinError>>` to `dst` if ready.
+    try_read_output: unsafe fn(NonNull<Header>, *mut (), &Waker),
+    /// The join handle is dropped; consumes its reference.
+    drop_join_handle: unsafe fn(NonNull<Header>),
+    /// Runtime shutdown: cancel the task if idle; consumes one reference.
+    shutdown: unsafe fn(NonNull<Header>),
+}
+
+/// The scheduler side of a task: where it goes when woken.
+pub(crate) trait Schedule: Send + Sync + Sized + 'static {
+    /// Submit a task woken (or cancelled) while idle.
+    fn schedule(&self, task: Notified);
+    /// Resubmit a task that was woken during its own poll (a yield): it
+    /// should run after the tasks already queued.
+    fn yield_now(&self, task: Notified) {
+        self.schedule(task);
+    }
+    /// The task completed: drop it from the live-task registry. Returns
+    /// `true` if the registry held a reference, which the caller releases.
+    fn release(&self, task: RawTask) -> bool;
+}
+
+/// An untyped, non-owning pointer to a task. Whoever copies it must hold a
+/// reference for as long as it uses it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) struct RawTask {
+    ptr: NonNull<Header>,
+}
+
+// SAFETY: a task is shared between threads only through its atomic state
+// protocol; the future and output inside are `Send`, enforced at
+// construction (`RawTask::new` requires `F: Send, F::Output: Send` via the
+// spawn functions' bounds), and the scheduler is `Send + Sync`.
+unsafe impl Send for RawTask {}
+// SAFETY: as above; `&RawTask` only gives access to the header, whose fields
+// are atomics, a mutex, immutable data, or cells guarded by the protocol.
+unsafe impl Sync for RawTask {}
+
+impl RawTask {
+    /// Allocates a task in the `SCHEDULED` state with `refs` references.
+    pub(crate) fn new<F, S>(
+        future: F,
+        scheduler: S,
+        id: TaskId,
+        name: Option<Box<str>>,
+        location: &'static Location<'static>,
+        refs: usize,
+    ) -> RawTask
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+        S: Schedule,
+    {
+        let cell = Box::new(Cell {
+            header: Header {
+                state: State::new(refs),
+                vtable: vtable::<F, S>(),
+                id,
+                polls: AtomicU32::new(0),
+                location,
+                name: Mutex::new(name),
+                registry_key: UnsafeCell::new(usize::MAX),
+            },
+            scheduler,
+            stage: UnsafeCell::new(Stage::Running(future)),
+            join_waker: UnsafeCell::new(None),
+        });
+        let ptr = NonNull::from(Box::leak(cell)).cast::<Header>();
+        RawTask { ptr }
+    }
+
+    pub(crate) fn header(&self) -> &Header {
+        // SAFETY: whoever holds a `RawTask` holds a reference on the task
+        // (see the type's doc), so the allocation is live.
+        unsafe { self.ptr.as_ref() }
+    }
+
+    pub(crate) fn id(&self) -> TaskId {
+        self.header().id
+    }
+
+    /// The pointer handed to `RawWaker`.
+    pub(crate) fn as_waker_data(&self) -> *const () {
+        self.ptr.as_ptr() as *const ()
+    }
+
+    /// # Safety
+    /// `data` must come from [`as_waker_data`](Self::as_waker_data) of a task
+    /// that is still allocated.
+    pub(crate) unsafe fn from_waker_data(data: *const ()) -> RawTask {
+        // SAFETY: `data` is a non-null header pointer by the contract above.
+        let ptr = unsafe { NonNull::new_unchecked(data as *mut Header) };
+        RawTask { ptr }
+    }
+
+    /// Polls the task, consuming the caller's `Notified` reference.
+    pub(crate) fn poll(self) {
+        // SAFETY: the vtable belongs to this task's concrete type; the caller
+        // transfers a reference, which keeps the task alive during the call.
+        unsafe { (self.header().vtable.poll)(self.ptr) }
+    }
+
+    /// Transfers one reference to a new `Notified` given to the scheduler.
+    pub(crate) fn schedule(self) {
+        // SAFETY: as in `poll`.
+        unsafe { (self.header().vtable.schedule)(self.ptr) }
+    }
+
+    /// # Safety
+    /// The reference count must have reached zero.
+    pub(crate) unsafe fn dealloc(self) {
+        let vtable = self.header().vtable;
+        // SAFETY: by the caller's contract nobody else can access the task.
+        unsafe { (vtable.dealloc)(self.ptr) }
+    }
+
+    /// The join handle's poll.
+    ///
+    /// # Safety
+    /// `T` must be the task's output type, and the caller must hold
+    /// `JOIN_INTEREST` (be the task's `Task<T>` handle).
+    pub(crate) unsafe fn try_read_output<T>(self, waker: &Waker) -> Poll<Result<T, JoinError>> {
+        let mut out: Poll<Result<T, JoinError>> = Poll::Pending;
+        let dst = (&mut out as *mut Poll<Result<T, JoinError>>).cast::<()>();
+        // SAFETY: `dst` points to a live `Poll<Result<T, JoinError>>` of the
+        // task's output type, as the vtable function requires.
+        unsafe { (self.header().vtable.try_read_output)(self.ptr, dst, waker) };
+        out
+    }
+
+    /// # Safety
+    /// Called once, by the join handle, which gives up its reference.
+    pub(crate) unsafe fn drop_join_handle(self) {
+        // SAFETY: forwarded contract.
+        unsafe { (self.header().vtable.drop_join_handle)(self.ptr) }
+    }
+
+    /// Cancels the task if idle (runtime shutdown); consumes one reference
+    /// the caller holds.
+    pub(crate) fn shutdown(self) {
+        // SAFETY: as in `poll`.
+        unsafe { (self.header().vtable.shutdown)(self.ptr) }
+    }
+
+    /// Releases `n` references held by the caller, freeing the task if they
+    /// were the last.
+    pub(crate) fn drop_refs(self, n: usize) {
+        if n > 0 && self.header().state.ref_dec(n) {
+            // SAFETY: the count just reached zero.
+            unsafe { self.dealloc() }
+        }
+    }
+}
+
+/// A reference to a task that is due to be polled: what run queues hold.
+/// Dropping it releases its reference without polling.
+pub(crate) struct Notified(RawTask);
+
+impl Notified {
+    /// # Safety
+    /// The caller transfers one reference on `raw` to the new `Notified`, and
+    /// `SCHEDULED` was set on its behalf.
+    pub(crate) unsafe fn from_raw(raw: RawTask) -> Notified {
+        Notified(raw)
+    }
+
+    /// Cancels the task without polling it (its queue is shutting down).
+    pub(crate) fn shutdown(self) {
+        let raw = self.0;
+        std::mem::forget(self);
+        raw.shutdown();
+    }
+
+    /// Polls the task (or cancels it, if so requested).
+    pub(crate) fn run(self) {
+        let raw = self.0;
+        std::mem::forget(self);
+        raw.poll();
+    }
+}
+
+impl Drop for Notified {
+    fn drop(&mut self) {
+        self.0.drop_refs(1);
+    }
+}
+
+impl std::fmt::Debug for Notified {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Notified({})", self.0.id())
+    }
+}
+
+fn vtable<F, S>() -> &'static Vtable
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+    S: Schedule,
+{
+    &Vtable {
+        poll: poll::<F, S>,
+        schedule: schedule::<F, S>,
+        dealloc: dealloc::<F, S>,
+        try_read_output: try_read_output::<F, S>,
+        drop_join_handle: drop_join_handle::<F, S>,
+        shutdown: shutdown::<F, S>,
+    }
+}
+
+/// # Safety
+/// `ptr` points to a live `Cell<F, S>` (its vtable was made for `F, S`).
+unsafe fn cell<'a, F: Future, S>(ptr: NonNull<Header>) -> &'a Cell<F, S> {
+    // SAFETY: the header is the first field of the `repr(C)` cell, so the
+    // pointers coincide; liveness is the caller's contract.
+    unsafe { ptr.cast::<Cell<F, S>>().as_ref() }
+}
+
+unsafe fn poll<F: Future, S: Schedule>(ptr: NonNull<Header>) {
+    // SAFETY: called through this task's own vtable, with a reference held.
+    let cell = unsafe { cell::<F, S>(ptr) };
+    harness::poll(cell, RawTask { ptr });
+}
+
+unsafe fn schedule<F: Future, S: Schedule>(ptr: NonNull<Header>) {
+    // SAFETY: as in `poll`.
+    let cell = unsafe { cell::<F, S>(ptr) };
+    // SAFETY: the caller transferred a reference and set SCHEDULED.
+    let notified = unsafe { Notified::from_raw(RawTask { ptr }) };
+    cell.scheduler.schedule(notified);
+}
+
+unsafe fn dealloc<F: Future, S>(ptr: NonNull<Header>) {
+    // SAFETY: the reference count is zero, so this is the last access; the
+    // allocation came from `Box::new(Cell<F, S>)` in `RawTask::new`.
+    drop(unsafe { Box::from_raw(ptr.cast::<Cell<F, S>>().as_ptr()) });
+}
+
+unsafe fn try_read_output<F: Future, S: Schedule>(
+    ptr: NonNull<Header>,
+    dst: *mut (),
+    waker: &Waker,
+) {
+    // SAFETY: as in `poll`.
+    let cell = unsafe { cell::<F, S>(ptr) };
+    let dst = dst.cast::<Poll<Result<F::Output, JoinError>>>();
+    if let Some(output) = harness::try_read_output(cell, waker) {
+        // SAFETY: the caller passes a valid, initialised destination of this
+        // exact type (`Task<T>::poll`).
+        unsafe { *dst = Poll::Ready(output) };
+    }
+}
+
+unsafe fn drop_join_handle<F: Future, S: Schedule>(ptr: NonNull<Header>) {
+    // SAFETY: as in `poll`.
+    let cell = unsafe { cell::<F, S>(ptr) };
+    harness::drop_join_handle(cell, RawTask { ptr });
+}
+
+unsafe fn shutdown<F: Future, S: Schedule>(ptr: NonNull<Header>) {
+    // SAFETY: as in `poll`.
+    let cell = unsafe { cell::<F, S>(ptr) };
+    harness::shutdown(cell, RawTask { ptr });
+}

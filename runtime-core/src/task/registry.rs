@@ -1,0 +1,112 @@
+//! The live-task registry: every task spawned on a runtime and not yet
+//! complete, so that shutdown can cancel all of them and `all_tasks()` can
+//! list them.
+//!
+//! It is sharded by task id so that spawns and completions on different
+//! workers rarely take the same lock. Each entry owns one task reference. A
+//! task's slot index is kept in its header (`registry_key`), read and written
+//! only under its shard's lock, so removal is O(1).
+//!
+//! Closing a shard (at shutdown) drains it and makes later inserts fail, so
+//! a task spawned after shutdown is cancelled at once instead of being lost.
+
+use super::info::TaskInfo;
+use super::raw::RawTask;
+use crate::loom::sync::Mutex;
+use crossbeam_utils::CachePadded;
+use slab::Slab;
+
+pub(crate) struct Registry {
+    shards: Box<[CachePadded<Mutex<Shard>>]>,
+}
+
+struct Shard {
+    tasks: Slab<RawTask>,
+    closed: bool,
+}
+
+impl Registry {
+    /// A registry with at least `min_shards` shards (rounded up to a power
+    /// of two).
+    pub(crate) fn new(min_shards: usize) -> Registry {
+        let n = min_shards.max(1).next_power_of_two();
+        let shards = (0..n)
+            .map(|_| {
+                CachePadded::new(Mutex::new(Shard {
+                    tasks: Slab::new(),
+                    closed: false,
+                }))
+            })
+            .collect();
+        Registry { shards }
+    }
+
+    pub(crate) fn num_shards(&self) -> usize {
+        self.shards.len()
+    }
+
+    fn shard_of(&self, task: RawTask) -> &Mutex<Shard> {
+        let index = task.id().as_u64() as usize & (self.shards.len() - 1);
+        &self.shards[index]
+    }
+
+    /// Adds a task, taking over one of its references. If the registry is
+    /// closed the task is handed back (with its reference) to be cancelled.
+    pub(crate) fn insert(&self, task: RawTask) -> Result<(), RawTask> {
+        let mut shard = self.shard_of(task).lock();
+        if shard.closed {
+            return Err(task);
+        }
+        let key = shard.tasks.insert(task);
+        // SAFETY: `registry_key` is only accessed under this shard's lock,
+        // which we hold.
+        task.header().registry_key.with_mut(|k| unsafe { *k = key });
+        Ok(())
+    }
+
+    /// Removes a completed task. Returns `true` if it was present, in which
+    /// case the caller now owns the registry's reference.
+    pub(crate) fn remove(&self, task: RawTask) -> bool {
+        let mut shard = self.shard_of(task).lock();
+        // SAFETY: read under the shard's lock, like every access.
+        let key = task.header().registry_key.with(|k| unsafe { *k });
+        match shard.tasks.get(key) {
+            Some(&present) if present == task => {
+                shard.tasks.remove(key);
+                true
+            }
+            // Drained by shutdown, which owns the reference now.
+            _ => false,
+        }
+    }
+
+    /// Closes shard `index` and returns its tasks, with their references.
+    pub(crate) fn close_and_drain(&self, index: usize) -> Vec<RawTask> {
+        let mut shard = self.shards[index].lock();
+        shard.closed = true;
+        shard.tasks.drain().collect()
+    }
+
+    /// Number of live tasks.
+    pub(crate) fn len(&self) -> usize {
+        self.shards.iter().map(|s| s.lock().tasks.len()).sum()
+    }
+
+    /// A snapshot of every live task.
+    pub(crate) fn snapshot(&self) -> Vec<TaskInfo> {
+        let mut out = Vec::new();
+        for shard in self.shards.iter() {
+            let shard = shard.lock();
+            // The registry's reference keeps each task alive while we read
+            // it under the lock.
+            out.extend(
+                shard
+                    .tasks
+                    .iter()
+                    .map(|(_, task)| TaskInfo::of(task.header())),
+            );
+        }
+        out.sort_by_key(|info| info.id);
+        out
+    }
+}

@@ -1,0 +1,27 @@
+//! Reporting failures nobody will see otherwise.
+//!
+//! A task that panics while nobody holds its `Task` handle (or whose handle
+//! is dropped without reading the result) would lose the panic silently; we
+//! report it instead, like asyncio's "Task exception was never retrieved".
+
+use super::raw::Header;
+use super::JoinError;
+
+/// Reports a failed task whose result will never be retrieved. Cancellation
+/// is not a failure and is not reported.
+pub(super) fn unretrieved_failure(header: &Header, error: &JoinError) {
+    if !error.is_panic() {
+        return;
+    }
+    let name = match header.name.lock().as_deref() {
+        Some(name) => format!("task '{name}'"),
+        None => "task".to_owned(),
+    };
+    let message = error
+        .panic_message()
+        .unwrap_or_else(|| "<non-string panic payload>".to_owned());
+    eprintln!(
+        "runtime: {name} (id {}, spawned at {}) panicked and its result was never retrieved: {message}",
+        header.id, header.location
+    );
+}

@@ -29,6 +29,20 @@ pub use runtime_core::scheduler::{
 };
 pub use runtime_core::task::{JoinError, Task};
 
+/// `#[runtime::main]` runs an `async fn main` on a new runtime;
+/// `#[runtime::test]` runs an `async` test on a runtime of its own
+/// (current-thread by default, with an optional `timeout = "10s"`).
+///
+/// ```
+/// #[runtime::main(flavor = "current_thread")]
+/// async fn main() -> Result<(), runtime::JoinError> {
+///     let answer = runtime::spawn(async { 42 }).await?;
+///     assert_eq!(answer, 42);
+///     Ok(())
+/// }
+/// ```
+pub use runtime_macros::{main, test};
+
 /// Tasks: names, ids, the spawn builder and snapshots.
 pub mod task {
     pub use runtime_core::task::{

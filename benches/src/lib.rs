@@ -1,1 +1,22 @@
-//! Shared workload definitions for the side-by-side benchmarks.
+//! Side-by-side benchmarks of `runtime`, Tokio and smol.
+//!
+//! Every workload is written once per runtime, as plain functions that take
+//! an already-built runtime (see [`runtimes`]), so that the criterion benches
+//! (`benches/*.rs`) and the `ratio` binary time exactly the same code.
+//! Building a runtime is never part of a timed region.
+//!
+//! Adding a workload: write one file under `src/workloads/` with a function
+//! per runtime, and list it in [`workloads::ALL`]; the `ratio` table picks
+//! it up as one more row.
+
+pub mod countdown;
+pub mod report;
+pub mod runtimes;
+pub mod stats;
+pub mod workloads;
+
+pub use runtimes::{Runtimes, SmolPool, Which};
+pub use workloads::Workload;
+
+/// Worker threads per runtime unless told otherwise.
+pub const DEFAULT_WORKERS: usize = 2;

@@ -139,8 +139,14 @@ pub(crate) fn run(handle: Handle, core: Box<Core>) {
     shutdown_worker(&worker, &shared);
 }
 
-/// Polls one task under a fresh cooperative budget.
+/// Polls one task under a fresh cooperative budget. Once shutdown has begun
+/// tasks are no longer run, only dropped (and cancelled by the registry
+/// drain), so nothing spawned during shutdown ever starts.
 pub(crate) fn run_task(worker: &WorkerContext, shared: &Shared, task: Notified) {
+    if shared.is_shutdown() {
+        drop(task);
+        return;
+    }
     let was_last_searcher = worker.with_core(|core| {
         if core.searching {
             core.searching = false;

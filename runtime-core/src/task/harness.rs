@@ -96,6 +96,9 @@ fn complete<F: Future, S: Schedule>(
     cell.stage
         .with_mut(|stage| unsafe { *stage = Stage::Finished(output) });
     let snapshot = header.state.transition_to_complete(produced);
+    // Leave the registry before anyone is told: once `task.await` returns,
+    // `all_tasks()` no longer lists it.
+    let registry_ref = cell.scheduler.release(raw);
 
     if !snapshot.is_join_interested() {
         // Nobody will read the output: report an unseen failure, then drop it.
@@ -116,7 +119,6 @@ fn complete<F: Future, S: Schedule>(
             }
         });
     }
-    let registry_ref = cell.scheduler.release(raw);
     raw.drop_refs(1 + usize::from(registry_ref));
 }
 

@@ -1,0 +1,125 @@
+//! Building the three runtimes with the same number of worker threads.
+//!
+//! - `runtime`: `runtime::Builder::new_multi_thread().worker_threads(n)`;
+//! - Tokio: the multi-thread runtime with `enable_all()` (what
+//!   `#[tokio::main]` gives), `n` workers;
+//! - smol: one `async_executor::Executor` run by `n` threads, each in
+//!   `futures_lite::future::block_on(ex.run(..))`.
+
+use async_executor::Executor;
+use smol::channel::{bounded, Sender};
+use std::io;
+use std::sync::Arc;
+use std::thread::JoinHandle;
+
+/// Which runtime a measurement is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Which {
+    /// This project's runtime.
+    Runtime,
+    /// Tokio's multi-thread runtime.
+    Tokio,
+    /// smol: `async_executor::Executor` on a pool of threads.
+    Smol,
+}
+
+impl Which {
+    /// All three, in table order.
+    pub const ALL: [Which; 3] = [Which::Runtime, Which::Tokio, Which::Smol];
+
+    /// The name used in bench ids and tables.
+    pub fn name(self) -> &'static str {
+        match self {
+            Which::Runtime => "runtime",
+            Which::Tokio => "tokio",
+            Which::Smol => "smol",
+        }
+    }
+}
+
+/// `n` threads running one shared `async_executor::Executor`. Dropping the
+/// pool stops and joins the threads.
+#[derive(Debug)]
+pub struct SmolPool {
+    executor: Arc<Executor<'static>>,
+    stop: Option<Sender<()>>,
+    threads: Vec<JoinHandle<()>>,
+}
+
+impl SmolPool {
+    /// Starts `workers` threads driving a fresh executor.
+    pub fn new(workers: usize) -> io::Result<SmolPool> {
+        let executor = Arc::new(Executor::new());
+        let (stop, stopped) = bounded::<()>(1);
+        let threads = (0..workers)
+            .map(|i| {
+                let ex = executor.clone();
+                let stopped = stopped.clone();
+                std::thread::Builder::new()
+                    .name(format!("smol-{i}"))
+                    .spawn(move || {
+                        // `recv` fails once the pool drops the sender.
+                        smol::future::block_on(ex.run(async move {
+                            let _ = stopped.recv().await;
+                        }));
+                    })
+            })
+            .collect::<io::Result<Vec<_>>>()?;
+        Ok(SmolPool {
+            executor,
+            stop: Some(stop),
+            threads,
+        })
+    }
+
+    /// The shared executor; clone the `Arc` to spawn from inside a task.
+    pub fn executor(&self) -> &Arc<Executor<'static>> {
+        &self.executor
+    }
+}
+
+impl Drop for SmolPool {
+    fn drop(&mut self) {
+        drop(self.stop.take());
+        for t in self.threads.drain(..) {
+            let _ = t.join();
+        }
+    }
+}
+
+/// The three runtimes, each with the same worker count, built once and
+/// reused for every repetition of a workload.
+#[derive(Debug)]
+pub struct Runtimes {
+    /// This project's runtime.
+    pub runtime: runtime::Runtime,
+    /// Tokio multi-thread.
+    pub tokio: tokio::runtime::Runtime,
+    /// smol executor pool.
+    pub smol: SmolPool,
+    workers: usize,
+}
+
+impl Runtimes {
+    /// Builds all three with `workers` worker threads each.
+    pub fn new(workers: usize) -> io::Result<Runtimes> {
+        Ok(Runtimes {
+            runtime: runtime::Builder::new_multi_thread()
+                .worker_threads(workers)
+                .thread_name("bench-runtime")
+                .build()?,
+            tokio: tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(workers)
+                .thread_name("bench-tokio")
+                .enable_all()
+                .build()?,
+            smol: SmolPool::new(workers)?,
+            workers,
+        })
+    }
+
+    /// Worker threads per runtime.
+    pub fn workers(&self) -> usize {
+        self.workers
+    }
+}

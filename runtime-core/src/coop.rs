@@ -14,14 +14,14 @@
 //!
 //! The protocol is entirely thread-local: no atomics, nothing shared.
 
-use crate::loom::thread_local;
+use crate::loom::thread_local_const;
 use std::cell::Cell;
 use std::task::{Context, Poll};
 
 /// Operations a task may perform in one poll before it is made to yield.
 pub const BUDGET_PER_POLL: u8 = 128;
 
-thread_local! {
+thread_local_const! {
     /// `None`: unconstrained. `Some(n)`: `n` operations left in this poll.
     static BUDGET: Cell<Option<u8>> = Cell::new(None);
     /// Set when `poll_proceed` forced a yield during the current poll.

@@ -25,6 +25,23 @@ mod loom_impl;
 #[cfg(runtime_loom)]
 pub(crate) use loom_impl::*;
 
+/// `thread_local!` with a `const` initialiser (no lazy-init check on each
+/// access) in production; loom's `thread_local!`, which takes no `const`
+/// block, under the model checker.
+#[cfg(not(runtime_loom))]
+macro_rules! thread_local_const {
+    ($($(#[$attr:meta])* static $name:ident: $t:ty = $init:expr;)+) => {
+        std::thread_local! { $($(#[$attr])* static $name: $t = const { $init };)+ }
+    };
+}
+#[cfg(runtime_loom)]
+macro_rules! thread_local_const {
+    ($($(#[$attr:meta])* static $name:ident: $t:ty = $init:expr;)+) => {
+        loom::thread_local! { $($(#[$attr])* static $name: $t = $init;)+ }
+    };
+}
+pub(crate) use thread_local_const;
+
 /// Capacities shrink under loom so that models reach the edge cases (a full
 /// queue, a grown pool) within a few operations.
 #[allow(dead_code)]

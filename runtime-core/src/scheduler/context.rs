@@ -5,12 +5,12 @@
 
 use super::worker::Core;
 use super::{Handle, Shared};
-use crate::loom::thread_local;
+use crate::loom::thread_local_const;
 use std::cell::{Cell, RefCell};
 use std::marker::PhantomData;
 use std::rc::Rc;
 
-thread_local! {
+thread_local_const! {
     static CONTEXT: Context = Context {
         handle: RefCell::new(None),
         driving: Cell::new(false),

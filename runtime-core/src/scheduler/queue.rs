@@ -17,6 +17,7 @@ pub(crate) use crossbeam_deque::Steal;
 pub(crate) use standin::{Injector, Stealer, Worker};
 
 #[cfg(any(runtime_loom, miri))]
+#[allow(dead_code)] // `len` is for queue-depth metrics
 mod standin {
     use super::Steal;
     use crate::loom::sync::{Arc, Mutex};

@@ -24,6 +24,8 @@ pub(crate) struct Shared {
     pub(crate) shutdown: AtomicBool,
     /// Cores not attached to a thread: the current-thread core between
     /// `block_on` calls, multi-thread cores before their worker starts.
+    // Boxed: a core moves between this list and a worker without copying.
+    #[allow(clippy::vec_box)]
     pub(crate) cores: Mutex<Vec<Box<Core>>>,
     pub(crate) blocking: BlockingPool,
 }

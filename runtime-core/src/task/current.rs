@@ -3,11 +3,11 @@
 
 use super::id::TaskId;
 use super::raw::{Header, RawTask};
-use crate::loom::thread_local;
+use crate::loom::thread_local_const;
 use std::cell::Cell;
 use std::ptr;
 
-thread_local! {
+thread_local_const! {
     static CURRENT: Cell<*const Header> = Cell::new(ptr::null());
 }
 

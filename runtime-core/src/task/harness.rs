@@ -27,13 +27,13 @@ pub(super) fn poll<F: Future, S: Schedule>(cell: &Cell<F, S>, raw: RawTask) {
         let _current = current::enter(raw);
         catch_unwind(AssertUnwindSafe(|| {
             cell.stage.with_mut(|stage| {
-                // SAFETY: we own RUNNING, so nobody else touches the stage;
-                // the future lives in the heap cell and is never moved until
-                // it is dropped in place, so pinning it is sound.
-                match unsafe { &mut *stage } {
-                    Stage::Running(fut) => unsafe { Pin::new_unchecked(fut) }.poll(&mut cx),
-                    _ => unreachable!("a task was polled after it completed"),
-                }
+                // SAFETY: we own RUNNING, so nobody else touches the stage.
+                let Stage::Running(fut) = (unsafe { &mut *stage }) else {
+                    unreachable!("a task was polled after it completed");
+                };
+                // SAFETY: the future lives in the heap cell and is never
+                // moved until it is dropped in place, so pinning it is sound.
+                unsafe { Pin::new_unchecked(fut) }.poll(&mut cx)
             })
         }))
     };

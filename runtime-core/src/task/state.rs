@@ -107,7 +107,7 @@ impl State {
     /// Initial state: scheduled, with a join handle, and `refs` references.
     pub(crate) fn new(refs: usize) -> State {
         State {
-            val: AtomicUsize::new(SCHEDULED | JOIN_INTEREST | refs * REF_ONE),
+            val: AtomicUsize::new(SCHEDULED | JOIN_INTEREST | (refs * REF_ONE)),
         }
     }
 

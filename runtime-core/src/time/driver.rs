@@ -328,6 +328,12 @@ pub(crate) fn unpark_fn(f: impl Fn() + Send + Sync + 'static) -> Arc<dyn Fn() + 
     }
 }
 
+// loom's `thread_local!` takes no `const` initialiser.
+#[cfg(not(runtime_loom))]
+thread_local! {
+    static CURRENT: RefCell<Option<Arc<TimeDriver>>> = const { RefCell::new(None) };
+}
+#[cfg(runtime_loom)]
 thread_local! {
     static CURRENT: RefCell<Option<Arc<TimeDriver>>> = RefCell::new(None);
 }

@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::scheduler::park::block_on_thread;
-use crate::time::test_util::{driven, watchdog, CountingWaker, Rng, LIMIT};
+use crate::time::test_util::{driven, panic_message, watchdog, CountingWaker, Rng, LIMIT};
 use crate::time::wheel::WHEEL_SPAN;
 use crate::time::{Sleep, TimerThread};
 use std::future::Future;
@@ -148,19 +148,9 @@ fn shutdown_wakes_pending_timers_and_later_polls_panic() {
     let panic = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         Sleep::new_in(&driver, Instant::now())
     }))
-        .expect_err("creating a timer after shutdown panics");
+    .expect_err("creating a timer after shutdown panics");
     assert_eq!(panic_message(&panic), SHUTDOWN_MSG);
     drop(pending); // dropping after shutdown is fine
-}
-
-pub(crate) fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
-    if let Some(s) = panic.downcast_ref::<&str>() {
-        s.to_string()
-    } else if let Some(s) = panic.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        String::from("<non-string panic>")
-    }
 }
 
 #[test]
@@ -182,20 +172,40 @@ fn enter_sets_and_restores_the_current_driver() {
 
 #[test]
 fn timer_functions_outside_a_runtime_panic_naming_themselves() {
-    type Maker = Box<dyn Fn() + std::panic::RefUnwindSafe>;
+    type Maker = Box<dyn Fn() + std::panic::UnwindSafe>;
     let cases: Vec<(&str, Maker)> = vec![
-        ("sleep", Box::new(|| drop(crate::time::sleep(Duration::from_millis(1))))),
-        ("sleep_until", Box::new(|| drop(crate::time::sleep_until(Instant::now())))),
-        ("timeout", Box::new(|| drop(crate::time::timeout(Duration::ZERO, async {})))),
-        ("timeout_at", Box::new(|| drop(crate::time::timeout_at(Instant::now(), async {})))),
-        ("interval", Box::new(|| drop(crate::time::interval(Duration::from_millis(1))))),
+        (
+            "sleep",
+            Box::new(|| drop(crate::time::sleep(Duration::from_millis(1)))),
+        ),
+        (
+            "sleep_until",
+            Box::new(|| drop(crate::time::sleep_until(Instant::now()))),
+        ),
+        (
+            "timeout",
+            Box::new(|| drop(crate::time::timeout(Duration::ZERO, async {}))),
+        ),
+        (
+            "timeout_at",
+            Box::new(|| drop(crate::time::timeout_at(Instant::now(), async {}))),
+        ),
+        (
+            "interval",
+            Box::new(|| drop(crate::time::interval(Duration::from_millis(1)))),
+        ),
         (
             "interval_at",
-            Box::new(|| drop(crate::time::interval_at(Instant::now(), Duration::from_millis(1)))),
+            Box::new(|| {
+                drop(crate::time::interval_at(
+                    Instant::now(),
+                    Duration::from_millis(1),
+                ))
+            }),
         ),
     ];
     for (name, make) in cases {
-        let panic = std::panic::catch_unwind(|| make()).expect_err(name);
+        let panic = std::panic::catch_unwind(make).expect_err(name);
         assert_eq!(
             panic_message(&panic),
             format!(

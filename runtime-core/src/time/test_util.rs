@@ -89,5 +89,16 @@ pub(crate) fn driven() -> (Arc<TimeDriver>, TimerThread) {
     (driver, thread)
 }
 
+/// The message of a caught panic.
+pub(crate) fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
+    if let Some(s) = panic.downcast_ref::<&str>() {
+        s.to_string()
+    } else if let Some(s) = panic.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        String::from("<non-string panic>")
+    }
+}
+
 /// Generous limit for tests that wait on real timers.
 pub(crate) const LIMIT: Duration = Duration::from_secs(60);

@@ -25,7 +25,10 @@ fn fires_in_deadline_order_exactly_at_the_deadline() {
     for now in 0..=300_000 {
         for (deadline, value) in drain_due(&mut wheel, now) {
             assert_eq!(deadline, value);
-            assert_eq!(deadline, now, "stepped tick by tick, an entry fires at its deadline");
+            assert_eq!(
+                deadline, now,
+                "stepped tick by tick, an entry fires at its deadline"
+            );
             fired.push(deadline);
         }
     }
@@ -73,7 +76,11 @@ fn an_entry_that_cascaded_can_be_removed() {
     assert_eq!(wheel.next_deadline(), Some(5000), "cascaded to level 0");
     assert_eq!(wheel.remove(key), 5000);
     wheel.check_invariants();
-    assert_eq!(wheel.next_deadline(), Some(4096 + 1856), "6000's level-1 slot");
+    assert_eq!(
+        wheel.next_deadline(),
+        Some(4096 + 1856),
+        "6000's level-1 slot"
+    );
     assert_eq!(drain_due(&mut wheel, 10_000), vec![(6000, 6000)]);
     let _ = other;
 }
@@ -90,17 +97,29 @@ fn next_deadline_across_levels() {
         (0, 262_144 + 3, &[262_144]),
         (50, 70, &[64]),
         (63, 64, &[]),
-        (0, WHEEL_SPAN - 1, &[
-            WHEEL_SPAN - (1 << 30),
-            WHEEL_SPAN - (1 << 24),
-            WHEEL_SPAN - (1 << 18),
-            WHEEL_SPAN - (1 << 12),
-            WHEEL_SPAN - 64,
-        ]),
+        (
+            0,
+            WHEEL_SPAN - 1,
+            &[
+                WHEEL_SPAN - (1 << 30),
+                WHEEL_SPAN - (1 << 24),
+                WHEEL_SPAN - (1 << 18),
+                WHEEL_SPAN - (1 << 12),
+                WHEEL_SPAN - 64,
+            ],
+        ),
         // Across the top-level wrap: the overflow list, then the new rotation.
         (WHEEL_SPAN - 1, WHEEL_SPAN, &[]),
-        (WHEEL_SPAN - 10, WHEEL_SPAN + 100, &[WHEEL_SPAN, WHEEL_SPAN + 64]),
-        (5, 3 * WHEEL_SPAN + 1, &[WHEEL_SPAN, 2 * WHEEL_SPAN, 3 * WHEEL_SPAN]),
+        (
+            WHEEL_SPAN - 10,
+            WHEEL_SPAN + 100,
+            &[WHEEL_SPAN, WHEEL_SPAN + 64],
+        ),
+        (
+            5,
+            3 * WHEEL_SPAN + 1,
+            &[WHEEL_SPAN, 2 * WHEEL_SPAN, 3 * WHEEL_SPAN],
+        ),
     ];
     for &(elapsed, deadline, steps) in cases {
         let mut wheel = Wheel::starting_at(elapsed);
@@ -177,7 +196,10 @@ fn random_deadlines_never_fire_early_or_late() {
             let bits = rng.below(if round % 50 == 0 { 40 } else { 20 }) as u32;
             now += rng.below(1u64 << bits);
             for (deadline, value) in drain_due(&mut wheel, now) {
-                assert!(deadline <= now, "fired early: deadline {deadline}, now {now}");
+                assert!(
+                    deadline <= now,
+                    "fired early: deadline {deadline}, now {now}"
+                );
                 assert_eq!(expected.remove(&value), Some(deadline));
             }
             assert!(
@@ -249,7 +271,10 @@ fn reset_moves_an_entry() {
     assert!(wheel.reset(key, 20));
     assert_eq!(wheel.next_deadline(), Some(20));
     assert!(drain_due(&mut wheel, 19).is_empty());
-    assert!(!wheel.reset(key, 19), "a deadline at or before elapsed is refused");
+    assert!(
+        !wheel.reset(key, 19),
+        "a deadline at or before elapsed is refused"
+    );
     assert!(wheel.reset(key, 100_000));
     wheel.check_invariants();
     assert!(drain_due(&mut wheel, 5000).is_empty());

@@ -1,1 +1,106 @@
 //! Timers: sleeping, timeouts and intervals.
+//!
+//! - [`sleep`] / [`sleep_until`] return a [`Sleep`] future that completes at
+//!   a deadline (asyncio's `sleep`);
+//! - [`timeout`] / [`timeout_at`] bound how long a future may run, resolving
+//!   to `Err(`[`Elapsed`]`)` and dropping the future when time is up
+//!   (asyncio's `wait_for` and `timeout()`);
+//! - [`interval`] / [`interval_at`] tick at a fixed period, with a
+//!   [`MissedTickBehavior`] for consumers that fall behind.
+//!
+//! Timers have a resolution of 1 ms and never complete early: a deadline is
+//! rounded up to the next millisecond tick. They live in one hierarchical
+//! timing wheel per runtime (6 levels of 64 slots), where inserting and
+//! removing a timer is O(1); dropping a timer removes it, so a dropped
+//! `Sleep` never fires. The runtime's I/O reactor thread advances the wheel,
+//! or a timer thread when the runtime has no reactor. The protocol is
+//! described in `README.md` beside this file.
+//!
+//! These functions must be called inside a runtime (`#[runtime::main]`,
+//! `Runtime::block_on` or a spawned task); outside one they panic, naming
+//! the function.
+//!
+//! # Examples
+//!
+//! ```
+//! # runtime_core::time::block_on_with_timer(async {
+//! use runtime_core::time::{interval, sleep, timeout, Duration, Instant};
+//!
+//! let start = Instant::now();
+//! sleep(Duration::from_millis(10)).await;
+//! assert!(start.elapsed() >= Duration::from_millis(10));
+//!
+//! // A future that takes too long is dropped and the timeout reports it.
+//! let slow = timeout(Duration::from_millis(5), sleep(Duration::from_secs(60)));
+//! assert_eq!(slow.await.unwrap_err().to_string(), "deadline has elapsed");
+//!
+//! let mut ticks = interval(Duration::from_millis(2));
+//! for _ in 0..3 {
+//!     ticks.tick().await;
+//! }
+//! # });
+//! ```
+
+mod driver;
+mod entry;
+mod interval;
+mod sleep;
+mod thread;
+mod timeout;
+mod wheel;
+
+#[cfg(all(test, not(runtime_loom)))]
+mod test_util;
+
+pub use self::driver::{enter, try_current, EnterGuard, TimeDriver};
+pub use self::interval::{interval, interval_at, Interval, MissedTickBehavior};
+pub use self::sleep::{sleep, sleep_until, Sleep};
+pub use self::thread::TimerThread;
+pub use self::timeout::{timeout, timeout_at, Elapsed, Timeout};
+pub use std::time::{Duration, Instant};
+
+use crate::loom::sync::Arc;
+use std::future::Future;
+
+/// The current thread's driver, or a panic naming `function` that explains
+/// where timers can be used.
+#[track_caller]
+pub(crate) fn current_driver(function: &str) -> Arc<TimeDriver> {
+    match try_current() {
+        Some(driver) => driver,
+        None => panic!(
+            "runtime::time::{function} called outside of a runtime: call it from within \
+             #[runtime::main], Runtime::block_on or a spawned task"
+        ),
+    }
+}
+
+/// `now + duration`, or about 30 years from now when that overflows.
+pub(crate) fn deadline_after(duration: Duration) -> Instant {
+    Instant::now()
+        .checked_add(duration)
+        .unwrap_or_else(far_future)
+}
+
+/// An instant about 30 years away: "never" for a timer.
+pub(crate) fn far_future() -> Instant {
+    let now = Instant::now();
+    now.checked_add(Duration::from_secs(86_400 * 365 * 30))
+        .unwrap_or(now)
+}
+
+/// Runs `future` on the current thread with a fresh time driver entered and
+/// a [`TimerThread`] driving it (for doc examples and tests that need timers
+/// without a runtime).
+#[doc(hidden)]
+pub fn block_on_with_timer<F: Future>(future: F) -> F::Output {
+    let driver = TimeDriver::new();
+    let thread = TimerThread::start(driver.clone(), "runtime-timer".to_string())
+        .expect("runtime::time: failed to start the timer thread");
+    let guard = enter(driver.clone());
+    let out = crate::scheduler::park::block_on_thread(future);
+    drop(guard);
+    thread.shutdown();
+    driver.shutdown();
+    out
+}

@@ -1,0 +1,385 @@
+//! The time driver: the wheel behind a lock, the clock that maps `Instant`s
+//! to ticks, and the hooks whoever drives time uses (the I/O reactor thread,
+//! or a [`TimerThread`](super::TimerThread) when there is no reactor).
+//!
+//! See `README.md` in this directory for the protocol.
+
+use crate::loom::sync::atomic::{AtomicBool, Ordering};
+use crate::loom::sync::{Arc, Mutex};
+use crate::loom::thread_local;
+use crate::time::entry::{Entry, EntryShared, EntryState, Registration};
+use crate::time::wheel::{Wheel, MAX_TICK};
+use std::cell::RefCell;
+use std::fmt;
+use std::marker::PhantomData;
+use std::task::Waker;
+use std::time::{Duration, Instant};
+
+/// The panic message for using a timer whose driver has shut down.
+pub(crate) const SHUTDOWN_MSG: &str =
+    "runtime::time: the runtime that owns this timer has shut down";
+
+/// Wakers are woken in batches of this many, with the lock released.
+const WAKE_BATCH: usize = 64;
+
+const NANOS_PER_MS: u128 = 1_000_000;
+
+/// The callback that interrupts whoever drives time.
+type Unpark = Arc<dyn Fn() + Send + Sync>;
+
+/// Owns the timing wheel of one runtime and advances it.
+///
+/// This is plumbing between the runtime's parts: user code works with
+/// [`sleep`](super::sleep), [`timeout`](super::timeout) and
+/// [`interval`](super::interval).
+#[doc(hidden)]
+pub struct TimeDriver {
+    inner: Mutex<Inner>,
+    /// The instant of tick `start_tick`.
+    base: Instant,
+    start_tick: u64,
+    /// Set (under the lock) by `shutdown`.
+    shutdown: AtomicBool,
+}
+
+struct Inner {
+    wheel: Wheel<Entry>,
+    /// The tick the driver is waiting for since its last `next_timeout`
+    /// (`u64::MAX`: no timer, it waits indefinitely). A new timer earlier
+    /// than this lowers it and calls `unpark`.
+    waiting_for: u64,
+    unpark: Option<Unpark>,
+}
+
+/// Why a timer could not be put in the wheel.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum RegisterError {
+    /// The deadline has passed: the timer is complete.
+    Elapsed,
+    /// The driver has shut down.
+    ShutDown,
+}
+
+impl TimeDriver {
+    /// A new driver whose clock starts now.
+    pub fn new() -> Arc<TimeDriver> {
+        Self::starting_at(0)
+    }
+
+    /// A new driver whose wheel starts at tick `start_tick` instead of 0
+    /// (tests use this to run real timers across a top-level wrap).
+    pub(crate) fn starting_at(start_tick: u64) -> Arc<TimeDriver> {
+        Arc::new(TimeDriver {
+            inner: Mutex::new(Inner {
+                wheel: Wheel::starting_at(start_tick),
+                waiting_for: u64::MAX,
+                unpark: None,
+            }),
+            base: Instant::now(),
+            start_tick,
+            shutdown: AtomicBool::new(false),
+        })
+    }
+
+    /// Time from now until the earliest pending deadline, rounded up to whole
+    /// ms; `None` when no timer is pending.
+    ///
+    /// The driver then waits that long (or until unparked) and calls
+    /// [`process`](Self::process). The time may be earlier than every
+    /// deadline: the wheel has to cascade a slot then.
+    pub fn next_timeout(&self) -> Option<Duration> {
+        let next = {
+            let mut inner = self.inner.lock();
+            let next = inner.wheel.next_deadline();
+            inner.waiting_for = next.unwrap_or(u64::MAX);
+            next?
+        };
+        let target = Duration::from_millis(next - self.start_tick);
+        let since_base = Instant::now().saturating_duration_since(self.base);
+        Some(round_up_to_ms(target.saturating_sub(since_base)))
+    }
+
+    /// Fires every timer whose deadline is `<= now`: marks it elapsed and
+    /// wakes its waker, in batches, outside the lock.
+    pub fn process(&self) {
+        let now = self.now_tick();
+        let mut wakers = Vec::with_capacity(WAKE_BATCH);
+        loop {
+            let mut done = false;
+            {
+                let mut inner = self.inner.lock();
+                while wakers.len() < WAKE_BATCH {
+                    let Some((_, entry)) = inner.wheel.poll(now) else {
+                        done = true;
+                        break;
+                    };
+                    entry.shared.fire();
+                    wakers.extend(entry.waker);
+                }
+            }
+            for waker in wakers.drain(..) {
+                waker.wake();
+            }
+            if done {
+                return;
+            }
+        }
+    }
+
+    /// Registers the callback that interrupts whoever drives time (a condvar
+    /// notify, or a `mio::Waker::wake`). It is called when a timer is
+    /// inserted with a deadline earlier than the one the driver is waiting
+    /// for, and only then.
+    pub fn set_unpark(&self, f: Arc<dyn Fn() + Send + Sync>) {
+        self.inner.lock().unpark = Some(f);
+    }
+
+    /// Shuts down: wakes every pending timer. Afterwards polling a pending
+    /// `Sleep` of this driver, or creating one, panics.
+    pub fn shutdown(&self) {
+        let entries = {
+            let mut inner = self.inner.lock();
+            self.shutdown.store(true, Ordering::Release);
+            let entries = inner.wheel.drain();
+            for entry in &entries {
+                entry.shared.shut_down();
+            }
+            entries
+        };
+        for entry in entries {
+            if let Some(waker) = entry.waker {
+                waker.wake();
+            }
+        }
+    }
+
+    /// Whether [`shutdown`](Self::shutdown) was called.
+    pub fn is_shutdown(&self) -> bool {
+        self.shutdown.load(Ordering::Acquire)
+    }
+
+    /// Puts a timer due at `deadline` in the wheel, to wake `waker`.
+    pub(crate) fn register(
+        &self,
+        deadline: Instant,
+        waker: &Waker,
+    ) -> Result<Registration, RegisterError> {
+        if self.is_shutdown() {
+            return Err(RegisterError::ShutDown);
+        }
+        if deadline <= Instant::now() {
+            return Err(RegisterError::Elapsed);
+        }
+        let tick = self.deadline_tick(deadline);
+        let shared = Arc::new(EntryShared::new());
+        let entry = Entry {
+            shared: shared.clone(),
+            waker: Some(waker.clone()),
+        };
+        let unpark;
+        let key = {
+            let mut inner = self.inner.lock();
+            if self.shutdown.load(Ordering::Acquire) {
+                return Err(RegisterError::ShutDown);
+            }
+            let key = inner
+                .wheel
+                .insert(tick, entry)
+                .map_err(|_| RegisterError::Elapsed)?;
+            unpark = inner.lower_waiting_for(tick);
+            key
+        };
+        if let Some(unpark) = unpark {
+            unpark();
+        }
+        Ok(Registration {
+            key,
+            shared,
+            waker: waker.clone(),
+        })
+    }
+
+    /// Makes `reg`'s entry wake `waker` instead. Returns `false` when the
+    /// entry is no longer waiting (it fired or was shut down).
+    pub(crate) fn update_waker(&self, reg: &mut Registration, waker: &Waker) -> bool {
+        let mut inner = self.inner.lock();
+        if reg.shared.state() != EntryState::Waiting {
+            return false;
+        }
+        inner.wheel.get_mut(reg.key).waker = Some(waker.clone());
+        drop(inner);
+        reg.waker = waker.clone();
+        true
+    }
+
+    /// Moves `reg`'s entry to `deadline`. Returns `false`, changing nothing,
+    /// when the entry is no longer waiting. A deadline that has passed fires
+    /// the entry at once.
+    pub(crate) fn reset(&self, reg: &Registration, deadline: Instant) -> bool {
+        let passed = deadline <= Instant::now();
+        let tick = self.deadline_tick(deadline);
+        let mut inner = self.inner.lock();
+        if reg.shared.state() != EntryState::Waiting {
+            return false;
+        }
+        if passed || !inner.wheel.reset(reg.key, tick) {
+            let entry = inner.wheel.remove(reg.key);
+            entry.shared.fire();
+            drop(inner);
+            if let Some(waker) = entry.waker {
+                waker.wake();
+            }
+            return true;
+        }
+        let unpark = inner.lower_waiting_for(tick);
+        drop(inner);
+        if let Some(unpark) = unpark {
+            unpark();
+        }
+        true
+    }
+
+    /// Takes `reg`'s entry out of the wheel if it is still there.
+    pub(crate) fn deregister(&self, reg: &Registration) {
+        if reg.shared.state() != EntryState::Waiting {
+            return;
+        }
+        let mut inner = self.inner.lock();
+        // Re-checked under the lock: once fired, the key may name another timer.
+        if reg.shared.state() == EntryState::Waiting {
+            drop(inner.wheel.remove(reg.key));
+        }
+    }
+
+    /// The tick of `deadline`, rounded up so the timer never fires early.
+    fn deadline_tick(&self, deadline: Instant) -> u64 {
+        let nanos = deadline.saturating_duration_since(self.base).as_nanos();
+        self.to_tick(nanos.div_ceil(NANOS_PER_MS))
+    }
+
+    /// The tick of the current instant, rounded down.
+    fn now_tick(&self) -> u64 {
+        let nanos = Instant::now()
+            .saturating_duration_since(self.base)
+            .as_nanos();
+        self.to_tick(nanos / NANOS_PER_MS)
+    }
+
+    fn to_tick(&self, ms: u128) -> u64 {
+        let ms = u64::try_from(ms).unwrap_or(MAX_TICK).min(MAX_TICK);
+        self.start_tick.saturating_add(ms).min(MAX_TICK)
+    }
+
+    /// Number of pending timers (tests).
+    #[cfg(test)]
+    pub(crate) fn pending(&self) -> usize {
+        self.inner.lock().wheel.len()
+    }
+
+    /// The tick the driver is waiting for (tests).
+    #[cfg(test)]
+    pub(crate) fn waiting_for(&self) -> u64 {
+        self.inner.lock().waiting_for
+    }
+}
+
+impl Inner {
+    /// Notes a new timer at `tick`: if the driver waits for a later one, it
+    /// must be interrupted; returns the callback to call after unlocking.
+    fn lower_waiting_for(&mut self, tick: u64) -> Option<Unpark> {
+        if tick < self.waiting_for {
+            self.waiting_for = tick;
+            self.unpark.clone()
+        } else {
+            None
+        }
+    }
+}
+
+impl fmt::Debug for TimeDriver {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TimeDriver")
+            .field("shutdown", &self.is_shutdown())
+            .finish_non_exhaustive()
+    }
+}
+
+fn round_up_to_ms(d: Duration) -> Duration {
+    let rest = d.subsec_nanos() % 1_000_000;
+    if rest == 0 {
+        d
+    } else {
+        d.checked_add(Duration::from_nanos(u64::from(1_000_000 - rest)))
+            .unwrap_or(d)
+    }
+}
+
+/// Wraps a closure as an unpark callback (loom's `Arc` cannot coerce to a
+/// trait object, so it goes through `std`'s there).
+pub(crate) fn unpark_fn(f: impl Fn() + Send + Sync + 'static) -> Arc<dyn Fn() + Send + Sync> {
+    #[cfg(not(runtime_loom))]
+    {
+        Arc::new(f)
+    }
+    #[cfg(runtime_loom)]
+    {
+        let f: std::sync::Arc<dyn Fn() + Send + Sync> = std::sync::Arc::new(f);
+        Arc::from_std(f)
+    }
+}
+
+// loom's `thread_local!` takes no `const` initialiser.
+#[cfg(not(runtime_loom))]
+thread_local! {
+    static CURRENT: RefCell<Option<Arc<TimeDriver>>> = const { RefCell::new(None) };
+}
+#[cfg(runtime_loom)]
+thread_local! {
+    static CURRENT: RefCell<Option<Arc<TimeDriver>>> = RefCell::new(None);
+}
+
+/// Makes `driver` the current thread's time driver until the guard drops
+/// (the runtime enters it on its worker threads and in `block_on`).
+#[doc(hidden)]
+pub fn enter(driver: Arc<TimeDriver>) -> EnterGuard {
+    let prev = CURRENT.with(|current| current.borrow_mut().replace(driver));
+    EnterGuard {
+        prev,
+        _not_send: PhantomData,
+    }
+}
+
+/// The current thread's time driver, if a runtime entered one.
+#[doc(hidden)]
+pub fn try_current() -> Option<Arc<TimeDriver>> {
+    CURRENT
+        .try_with(|current| current.borrow().clone())
+        .ok()
+        .flatten()
+}
+
+/// Restores the previous current time driver when dropped. Not `Send`: it
+/// belongs to the thread that entered.
+#[doc(hidden)]
+#[must_use = "the driver is current only while the guard lives"]
+pub struct EnterGuard {
+    prev: Option<Arc<TimeDriver>>,
+    _not_send: PhantomData<*const ()>,
+}
+
+impl Drop for EnterGuard {
+    fn drop(&mut self) {
+        let prev = self.prev.take();
+        let _ = CURRENT.try_with(|current| *current.borrow_mut() = prev);
+    }
+}
+
+impl fmt::Debug for EnterGuard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EnterGuard").finish_non_exhaustive()
+    }
+}
+
+#[cfg(all(test, not(runtime_loom)))]
+#[path = "driver_tests.rs"]
+mod tests;

@@ -50,6 +50,14 @@ pub mod task {
     };
 }
 
+/// Timers: `sleep`, `timeout`, `interval` (asyncio's `sleep`, `wait_for`).
+pub mod time {
+    pub use runtime_core::time::{
+        interval, interval_at, sleep, sleep_until, timeout, timeout_at, Duration, Elapsed, Instant,
+        Interval, MissedTickBehavior, Sleep, Timeout,
+    };
+}
+
 /// Cooperative scheduling budget, for implementors of resources.
 pub mod coop {
     pub use runtime_core::coop::{has_budget_remaining, poll_proceed, refund, BUDGET_PER_POLL};

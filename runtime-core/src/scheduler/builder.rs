@@ -2,6 +2,7 @@
 //! Tokio's `runtime::Builder`).
 
 use super::blocking::BlockingPool;
+use super::driver::{Drivers, IoDriverFactory};
 use super::idle::{Idle, MAX_WORKERS};
 use super::park::Parker;
 use super::queue::{Injector, Worker};
@@ -27,7 +28,7 @@ use std::time::Duration;
 ///     .unwrap();
 /// assert_eq!(rt.block_on(async { 1 + 1 }), 2);
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Builder {
     flavor: Flavor,
     worker_threads: Option<usize>,
@@ -37,6 +38,19 @@ pub struct Builder {
     stack_size: Option<usize>,
     event_interval: u32,
     lifo_slot: bool,
+    io_driver: Option<IoDriverFactory>,
+}
+
+impl std::fmt::Debug for Builder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Builder")
+            .field("flavor", &self.flavor)
+            .field("worker_threads", &self.worker_threads)
+            .field("thread_name", &self.thread_name)
+            .field("max_blocking_threads", &self.max_blocking_threads)
+            .field("io", &self.io_driver.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 impl Builder {
@@ -51,6 +65,7 @@ impl Builder {
             stack_size: None,
             event_interval: 61,
             lifo_slot: true,
+            io_driver: None,
         }
     }
 
@@ -119,6 +134,14 @@ impl Builder {
         self
     }
 
+    /// Plugs in the I/O driver (the facade's reactor), which then also
+    /// drives the timers. Without one, a timer thread drives them.
+    #[doc(hidden)]
+    pub fn io_driver(&mut self, factory: Option<IoDriverFactory>) -> &mut Builder {
+        self.io_driver = factory;
+        self
+    }
+
     fn validate(&self) -> io::Result<usize> {
         let invalid = |msg: String| Err(io::Error::new(io::ErrorKind::InvalidInput, msg));
         if self.max_blocking_threads == 0 {
@@ -163,6 +186,7 @@ impl Builder {
             });
             cores.push(Box::new(Core::new(index, local, parker)));
         }
+        let (drivers, driver_thread) = Drivers::start(self.io_driver.as_ref(), &self.thread_name)?;
         let shared = Arc::new(Shared {
             flavor: self.flavor,
             config: Config {
@@ -181,12 +205,13 @@ impl Builder {
                 self.thread_name.clone(),
                 self.stack_size,
             ),
+            drivers,
         });
         let handle = Handle { shared };
         match self.flavor {
             Flavor::CurrentThread => {
                 *handle.shared.cores.lock() = cores;
-                Ok(Runtime::new_parts(handle, Vec::new()))
+                Ok(Runtime::new_parts(handle, Vec::new(), driver_thread))
             }
             Flavor::MultiThread => {
                 let mut threads = Vec::with_capacity(num_workers);
@@ -201,12 +226,12 @@ impl Builder {
                         Ok(t) => threads.push(t),
                         Err(e) => {
                             // Stop the workers already started.
-                            drop(Runtime::new_parts(handle, threads));
+                            drop(Runtime::new_parts(handle, threads, driver_thread));
                             return Err(e);
                         }
                     }
                 }
-                Ok(Runtime::new_parts(handle, threads))
+                Ok(Runtime::new_parts(handle, threads, driver_thread))
             }
         }
     }

@@ -52,6 +52,8 @@ impl WorkerContext {
 /// the thread that created it.
 pub struct EnterGuard {
     prev_handle: Option<Handle>,
+    _time: crate::time::EnterGuard,
+    _io: Option<Box<dyn std::any::Any>>,
     _not_send: PhantomData<*const ()>,
 }
 
@@ -68,11 +70,17 @@ impl std::fmt::Debug for EnterGuard {
     }
 }
 
-/// Makes `handle` the current runtime of this thread until the guard drops.
+/// Makes `handle` the current runtime of this thread until the guard drops,
+/// together with its time driver and I/O driver.
 pub(crate) fn enter(handle: Handle) -> EnterGuard {
+    let drivers = &handle.shared.drivers;
+    let time = crate::time::enter(drivers.time.clone());
+    let io = drivers.io.as_ref().map(|io| io.enter());
     let prev_handle = CONTEXT.with(|c| c.handle.borrow_mut().replace(handle));
     EnterGuard {
         prev_handle,
+        _time: time,
+        _io: io,
         _not_send: PhantomData,
     }
 }

@@ -7,6 +7,7 @@
 mod blocking;
 mod builder;
 pub(crate) mod context;
+mod driver;
 mod handle;
 pub(crate) mod idle;
 pub(crate) mod park;
@@ -18,6 +19,8 @@ mod yield_now;
 
 pub use builder::Builder;
 pub use context::EnterGuard;
+#[doc(hidden)]
+pub use driver::{IoDriver, IoDriverFactory};
 pub use handle::{Handle, NoRuntime};
 pub use runtime::Runtime;
 pub use yield_now::{yield_now, YieldNow};

@@ -2,6 +2,7 @@
 //! the entry point from synchronous code (asyncio's `run`).
 
 use super::context::{self, EnterGuard, WorkerContext};
+use super::driver::DriverThread;
 use super::{park, Builder, Flavor, Handle};
 use crate::coop;
 use crate::loom::sync::atomic::{fence, AtomicBool, Ordering::*};
@@ -30,6 +31,7 @@ use std::time::Duration;
 pub struct Runtime {
     handle: Handle,
     workers: Vec<JoinHandle<()>>,
+    driver_thread: Option<DriverThread>,
 }
 
 impl Runtime {
@@ -38,8 +40,16 @@ impl Runtime {
         Builder::new_multi_thread().build()
     }
 
-    pub(crate) fn new_parts(handle: Handle, workers: Vec<JoinHandle<()>>) -> Runtime {
-        Runtime { handle, workers }
+    pub(crate) fn new_parts(
+        handle: Handle,
+        workers: Vec<JoinHandle<()>>,
+        driver_thread: DriverThread,
+    ) -> Runtime {
+        Runtime {
+            handle,
+            workers,
+            driver_thread: Some(driver_thread),
+        }
     }
 
     /// Runs `future` to completion, driving the runtime meanwhile.
@@ -133,6 +143,11 @@ impl Runtime {
         }
         let remaining = deadline.map(|d| d.saturating_duration_since(std::time::Instant::now()));
         shared.blocking.shutdown(remaining);
+        // Last: tasks that were cancelled above have dropped their timers
+        // and sockets already.
+        if let Some(thread) = self.driver_thread.take() {
+            shared.drivers.shutdown(thread);
+        }
     }
 }
 

@@ -2,6 +2,7 @@
 //! where a spawned or woken task goes, and whom it wakes.
 
 use super::blocking::BlockingPool;
+use super::driver::Drivers;
 use super::idle::Idle;
 use super::park::Unparker;
 use super::queue::{retry, Injector, Stealer};
@@ -28,6 +29,7 @@ pub(crate) struct Shared {
     #[allow(clippy::vec_box)]
     pub(crate) cores: Mutex<Vec<Box<Core>>>,
     pub(crate) blocking: BlockingPool,
+    pub(crate) drivers: Drivers,
 }
 
 pub(crate) struct Remote {

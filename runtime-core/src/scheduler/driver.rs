@@ -1,0 +1,75 @@
+//! Who drives time and I/O for a runtime.
+//!
+//! Every runtime has a [`TimeDriver`] (the timing wheel). Somebody must
+//! advance it: the I/O reactor thread when one runs (it uses the next timer
+//! deadline as its poll timeout), otherwise a plain [`TimerThread`]. The I/O
+//! reactor lives in `runtime-io`, which depends on this crate, so it plugs in
+//! through [`IoDriver`] and a factory given to the builder.
+
+use crate::loom::sync::Arc;
+use crate::time::{TimeDriver, TimerThread};
+use std::any::Any;
+use std::io;
+
+/// An I/O driver started with the runtime and stopped with it.
+#[doc(hidden)]
+pub trait IoDriver: Send + Sync + 'static {
+    /// Makes this driver current on the calling thread until the returned
+    /// guard is dropped (on that thread).
+    fn enter(&self) -> Box<dyn Any>;
+    /// Stops the driver and joins its thread. Called once, at shutdown,
+    /// after every task has been cancelled.
+    fn shutdown(&self);
+}
+
+/// Starts an I/O driver that also drives the given time driver.
+#[doc(hidden)]
+pub type IoDriverFactory =
+    std::sync::Arc<dyn Fn(Arc<TimeDriver>, &str) -> io::Result<Arc<dyn IoDriver>> + Send + Sync>;
+
+/// The drivers of one runtime.
+pub(crate) struct Drivers {
+    pub(crate) time: Arc<TimeDriver>,
+    pub(crate) io: Option<Arc<dyn IoDriver>>,
+}
+
+/// What must be stopped at shutdown (owned by the `Runtime`).
+pub(crate) enum DriverThread {
+    Timer(TimerThread),
+    Io,
+}
+
+impl Drivers {
+    /// Starts the time driver, driven by the I/O driver from `factory` if
+    /// given, else by a timer thread.
+    pub(crate) fn start(
+        factory: Option<&IoDriverFactory>,
+        thread_name: &str,
+    ) -> io::Result<(Drivers, DriverThread)> {
+        let time = TimeDriver::new();
+        match factory {
+            Some(factory) => {
+                let io = factory(time.clone(), thread_name)?;
+                Ok((Drivers { time, io: Some(io) }, DriverThread::Io))
+            }
+            None => {
+                let timer = TimerThread::start(time.clone(), format!("{thread_name}-timer"))?;
+                Ok((Drivers { time, io: None }, DriverThread::Timer(timer)))
+            }
+        }
+    }
+
+    /// Stops the driving thread, then fires every remaining timer so that
+    /// nothing waits on this runtime's clock forever.
+    pub(crate) fn shutdown(&self, thread: DriverThread) {
+        match thread {
+            DriverThread::Timer(timer) => timer.shutdown(),
+            DriverThread::Io => {
+                if let Some(io) = &self.io {
+                    io.shutdown();
+                }
+            }
+        }
+        self.time.shutdown();
+    }
+}

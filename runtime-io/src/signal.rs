@@ -47,8 +47,20 @@ pub async fn ctrl_c() -> io::Result<()> {
 /// Starts listening for the signal `kind`; see [`Signal`].
 ///
 /// Fails for signals that cannot be caught (`SIGKILL`, `SIGSTOP`) or must not
-/// be (`SIGSEGV`, `SIGILL`, `SIGFPE`, `SIGBUS`...), and outside a runtime.
+/// be (`SIGILL`, `SIGFPE`, `SIGSEGV`), for numbers that are no signal, and
+/// outside a runtime.
 pub fn signal(kind: SignalKind) -> io::Result<Signal> {
+    // signal-hook panics on these instead of returning an error.
+    if kind.0 <= 0 || signal_hook::consts::FORBIDDEN.contains(&kind.0) {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!(
+                "runtime::signal: signal {} cannot be listened for (SIGKILL and SIGSTOP \
+                 cannot be caught; SIGILL, SIGFPE and SIGSEGV must not be)",
+                kind.0
+            ),
+        ));
+    }
     let signals = Signals::new([kind.0])?;
     let io = PollEvented::new_with_interest(signals, mio::Interest::READABLE)?;
     Ok(Signal { kind, io })

@@ -19,6 +19,12 @@ use crate::reactor::{current_handle, Direction, PollEvented, ReactorHandle};
 /// Reads and writes go through [`AsyncRead`] / [`AsyncWrite`] (with the
 /// extension methods of [`crate::io`]); [`poll_close`](AsyncWrite::poll_close)
 /// shuts the write direction down, so the peer reads end-of-stream.
+///
+/// The traits are also implemented for `&TcpStream`. As for any
+/// `AsyncRead`, only the task that polled a direction last is woken: to read
+/// and write from different tasks, use [`into_split`](Self::into_split) (one
+/// reader and one writer); `async fn` methods such as
+/// [`readable`](Self::readable) and [`peek`](Self::peek) have no such limit.
 pub struct TcpStream {
     io: PollEvented<mio::net::TcpStream>,
 }

@@ -106,19 +106,18 @@ fn child_body() {
     let (ping, pong) = UnixStream::pair().unwrap();
     let stop = Arc::new(AtomicBool::new(false));
     let round_trips = Arc::new(AtomicUsize::new(0));
-    let ponger = {
-        let stop = Arc::clone(&stop);
-        common::spawn_driven(&handle, async move {
-            let mut pong = pong;
-            let mut byte = [0u8; 1];
-            while pong.read_exact(&mut byte).await.is_ok() {
-                if stop.load(Ordering::SeqCst) {
-                    break;
-                }
-                pong.write_all(&byte).await.unwrap();
+    let ponger = common::spawn_driven(&handle, async move {
+        let mut pong = pong;
+        let mut byte = [0u8; 1];
+        // Echo every byte until the pinger's final 0.
+        loop {
+            pong.read_exact(&mut byte).await.unwrap();
+            if byte[0] == 0 {
+                break;
             }
-        })
-    };
+            pong.write_all(&byte).await.unwrap();
+        }
+    });
     let pinger = {
         let (stop, round_trips) = (Arc::clone(&stop), Arc::clone(&round_trips));
         common::spawn_driven(&handle, async move {
@@ -129,7 +128,7 @@ fn child_body() {
                 ping.read_exact(&mut byte).await.unwrap();
                 round_trips.fetch_add(1, Ordering::SeqCst);
             }
-            ping.write_all(&[0]).await.unwrap(); // lets the ponger see `stop`
+            ping.write_all(&[0]).await.unwrap(); // tells the ponger to stop
         })
     };
 

@@ -1,1 +1,15 @@
 //! runtime-io: the mio reactor thread, sockets and signals for `runtime`.
+//!
+//! * [`reactor`]: the reactor thread and the thread-local "current reactor"
+//!   that sockets register with;
+//! * [`net`]: TCP, UDP and Unix sockets (`runtime::net` in the facade);
+//! * [`io`]: the `futures-io` traits and their extension methods
+//!   (`runtime::io`);
+//! * [`signal`]: `ctrl_c()` and Unix signal streams (`runtime::signal`).
+
+#![warn(missing_docs)]
+
+pub mod io;
+pub mod net;
+pub mod reactor;
+pub mod signal;

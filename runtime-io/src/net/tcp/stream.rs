@@ -1,0 +1,279 @@
+//! [`TcpStream`].
+
+use std::fmt;
+use std::io;
+use std::net::{Shutdown, SocketAddr};
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use futures_io::{AsyncRead, AsyncWrite};
+
+use super::split::{split, split_owned, OwnedReadHalf, OwnedWriteHalf, ReadHalf, WriteHalf};
+use crate::net::addr::{resolve, try_each, ToSocketAddrs};
+use crate::net::connect::wait_connected;
+use crate::reactor::{current_handle, Direction, PollEvented, ReactorHandle};
+
+/// A TCP connection.
+///
+/// Reads and writes go through [`AsyncRead`] / [`AsyncWrite`] (with the
+/// extension methods of [`crate::io`]); [`poll_close`](AsyncWrite::poll_close)
+/// shuts the write direction down, so the peer reads end-of-stream.
+///
+/// The traits are also implemented for `&TcpStream`. As for any
+/// `AsyncRead`, only the task that polled a direction last is woken: to read
+/// and write from different tasks, use [`into_split`](Self::into_split) (one
+/// reader and one writer); `async fn` methods such as
+/// [`readable`](Self::readable) and [`peek`](Self::peek) have no such limit.
+pub struct TcpStream {
+    io: PollEvented<mio::net::TcpStream>,
+}
+
+impl TcpStream {
+    /// Opens a connection to `addr`: a [`SocketAddr`], `"host:port"` (names
+    /// are resolved off the calling thread), or anything else
+    /// [`ToSocketAddrs`] accepts. Each resolved address is tried in turn; the
+    /// last error is returned if none accepts (e.g. `ConnectionRefused`).
+    pub async fn connect<A: ToSocketAddrs>(addr: A) -> io::Result<TcpStream> {
+        let handle = current_handle()?;
+        let addrs = resolve(addr).await?;
+        try_each(addrs, |addr| Self::connect_addr(&handle, addr)).await
+    }
+
+    async fn connect_addr(handle: &ReactorHandle, addr: SocketAddr) -> io::Result<TcpStream> {
+        let socket = mio::net::TcpStream::connect(addr)?;
+        let stream = TcpStream::from_mio(handle, socket)?;
+        let io = stream.io.get_ref();
+        wait_connected(
+            stream.io.registration(),
+            || io.take_error(),
+            || io.peer_addr().map(drop),
+        )
+        .await?;
+        Ok(stream)
+    }
+
+    pub(crate) fn from_mio(
+        handle: &ReactorHandle,
+        stream: mio::net::TcpStream,
+    ) -> io::Result<Self> {
+        let interest = mio::Interest::READABLE | mio::Interest::WRITABLE;
+        Ok(TcpStream {
+            io: PollEvented::new_with_handle(handle, stream, interest)?,
+        })
+    }
+
+    /// Wraps a connected stream from `std`, switching it to non-blocking mode.
+    pub fn from_std(stream: std::net::TcpStream) -> io::Result<TcpStream> {
+        stream.set_nonblocking(true)?;
+        Ok(TcpStream {
+            io: PollEvented::new(mio::net::TcpStream::from_std(stream))?,
+        })
+    }
+
+    /// Deregisters the stream and hands it back as a `std` stream in
+    /// blocking mode.
+    pub fn into_std(self) -> io::Result<std::net::TcpStream> {
+        let stream = std::net::TcpStream::from(self.io.into_inner()?);
+        stream.set_nonblocking(false)?;
+        Ok(stream)
+    }
+
+    /// The local address of this connection.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.io.get_ref().local_addr()
+    }
+
+    /// The address of the peer.
+    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
+        self.io.get_ref().peer_addr()
+    }
+
+    /// Sets `TCP_NODELAY` (disables Nagle's algorithm when `true`).
+    pub fn set_nodelay(&self, nodelay: bool) -> io::Result<()> {
+        self.io.get_ref().set_nodelay(nodelay)
+    }
+
+    /// Whether `TCP_NODELAY` is set.
+    pub fn nodelay(&self) -> io::Result<bool> {
+        self.io.get_ref().nodelay()
+    }
+
+    /// Sets `SO_LINGER`. `Some(Duration::ZERO)` makes closing the stream
+    /// reset the connection (the peer sees `ConnectionReset`).
+    pub fn set_linger(&self, linger: Option<Duration>) -> io::Result<()> {
+        socket2::SockRef::from(self.io.get_ref()).set_linger(linger)
+    }
+
+    /// The `SO_LINGER` option.
+    pub fn linger(&self) -> io::Result<Option<Duration>> {
+        socket2::SockRef::from(self.io.get_ref()).linger()
+    }
+
+    /// Sets the `IP_TTL` option.
+    pub fn set_ttl(&self, ttl: u32) -> io::Result<()> {
+        self.io.get_ref().set_ttl(ttl)
+    }
+
+    /// The `IP_TTL` option.
+    pub fn ttl(&self) -> io::Result<u32> {
+        self.io.get_ref().ttl()
+    }
+
+    /// Shuts down the read, write or both directions (as in `std`): after
+    /// `Shutdown::Write` the peer reads end-of-stream, and this side can
+    /// still read.
+    pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
+        self.io.get_ref().shutdown(how)
+    }
+
+    /// Receives data without removing it from the queue: the next read
+    /// returns it again. Waits until some data (or end-of-stream) arrives.
+    pub async fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
+        let io = self.io.get_ref();
+        self.io
+            .registration()
+            .async_io(Direction::Read, || io.peek(buf))
+            .await
+    }
+
+    /// Waits until the stream may be readable (a read may still find
+    /// nothing and return `WouldBlock` from [`try_read`](Self::try_read)).
+    pub async fn readable(&self) -> io::Result<()> {
+        self.io.readable().await
+    }
+
+    /// Waits until the stream may be writable.
+    pub async fn writable(&self) -> io::Result<()> {
+        self.io.writable().await
+    }
+
+    /// Reads what is available now, without waiting: `WouldBlock` if nothing is.
+    pub fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
+        self.io.try_read(buf)
+    }
+
+    /// Writes what fits now, without waiting: `WouldBlock` if nothing does.
+    pub fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
+        self.io.try_write(buf)
+    }
+
+    /// Splits into a read half and a write half that borrow the stream, for
+    /// use in two concurrent futures of one task (no allocation).
+    pub fn split(&mut self) -> (ReadHalf<'_>, WriteHalf<'_>) {
+        split(self)
+    }
+
+    /// Splits into owned halves that can move to different tasks. Dropping
+    /// the write half shuts the write direction down;
+    /// [`OwnedReadHalf::reunite`] puts the stream back together.
+    pub fn into_split(self) -> (OwnedReadHalf, OwnedWriteHalf) {
+        split_owned(self)
+    }
+
+    pub(super) fn poll_read_priv(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        self.io.poll_read(cx, buf)
+    }
+
+    pub(super) fn poll_read_vectored_priv(
+        &self,
+        cx: &mut Context<'_>,
+        bufs: &mut [io::IoSliceMut<'_>],
+    ) -> Poll<io::Result<usize>> {
+        self.io.poll_read_vectored(cx, bufs)
+    }
+
+    pub(super) fn poll_write_priv(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        self.io.poll_write(cx, buf)
+    }
+
+    pub(super) fn poll_write_vectored_priv(
+        &self,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        self.io.poll_write_vectored(cx, bufs)
+    }
+}
+
+impl fmt::Debug for TcpStream {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TcpStream")
+            .field("local_addr", &self.local_addr().ok())
+            .field("peer_addr", &self.peer_addr().ok())
+            .finish()
+    }
+}
+
+impl std::os::fd::AsFd for TcpStream {
+    fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
+        self.io.get_ref().as_fd()
+    }
+}
+
+/// Implements the futures-io traits for a type that derefs to a
+/// `TcpStream` through `$stream`.
+macro_rules! impl_async_rw {
+    ($ty:ty, |$this:ident| $stream:expr) => {
+        impl AsyncRead for $ty {
+            fn poll_read(
+                self: Pin<&mut Self>,
+                cx: &mut Context<'_>,
+                buf: &mut [u8],
+            ) -> Poll<io::Result<usize>> {
+                let $this = self.get_mut();
+                $stream.poll_read_priv(cx, buf)
+            }
+
+            fn poll_read_vectored(
+                self: Pin<&mut Self>,
+                cx: &mut Context<'_>,
+                bufs: &mut [io::IoSliceMut<'_>],
+            ) -> Poll<io::Result<usize>> {
+                let $this = self.get_mut();
+                $stream.poll_read_vectored_priv(cx, bufs)
+            }
+        }
+
+        impl AsyncWrite for $ty {
+            fn poll_write(
+                self: Pin<&mut Self>,
+                cx: &mut Context<'_>,
+                buf: &[u8],
+            ) -> Poll<io::Result<usize>> {
+                let $this = self.get_mut();
+                $stream.poll_write_priv(cx, buf)
+            }
+
+            fn poll_write_vectored(
+                self: Pin<&mut Self>,
+                cx: &mut Context<'_>,
+                bufs: &[io::IoSlice<'_>],
+            ) -> Poll<io::Result<usize>> {
+                let $this = self.get_mut();
+                $stream.poll_write_vectored_priv(cx, bufs)
+            }
+
+            fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+                // Writes go straight to the socket: nothing is buffered here.
+                Poll::Ready(Ok(()))
+            }
+
+            fn poll_close(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+                let $this = self.get_mut();
+                Poll::Ready($stream.shutdown(Shutdown::Write))
+            }
+        }
+    };
+}
+
+impl_async_rw!(TcpStream, |this| this);
+impl_async_rw!(&TcpStream, |this| *this);

@@ -1,0 +1,173 @@
+//! [`UdpSocket`].
+
+use std::fmt;
+use std::io;
+use std::net::SocketAddr;
+
+use crate::net::addr::{resolve, try_each, ToSocketAddrs};
+use crate::reactor::{current_handle, Direction, PollEvented};
+
+/// A UDP socket.
+///
+/// All methods take `&self`, so one socket (in an `Arc`) can be shared by a
+/// sending task and a receiving task, or by several of each.
+///
+/// ```
+/// # use runtime_io::reactor::{self, Reactor};
+/// use runtime_io::net::UdpSocket;
+/// # let reactor = Reactor::start("doc".into(), None)?;
+/// # let _enter = reactor::enter(reactor.handle());
+/// # futures_executor::block_on(async {
+/// let a = UdpSocket::bind("127.0.0.1:0").await?;
+/// let b = UdpSocket::bind("127.0.0.1:0").await?;
+/// a.send_to(b"hi", b.local_addr()?).await?;
+/// let mut buf = [0; 8];
+/// let (n, from) = b.recv_from(&mut buf).await?;
+/// assert_eq!((&buf[..n], from), (&b"hi"[..], a.local_addr()?));
+/// # Ok::<(), std::io::Error>(())
+/// # })?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub struct UdpSocket {
+    io: PollEvented<mio::net::UdpSocket>,
+}
+
+impl UdpSocket {
+    /// Binds to `addr`, trying each resolved address in turn.
+    pub async fn bind<A: ToSocketAddrs>(addr: A) -> io::Result<UdpSocket> {
+        let handle = current_handle()?;
+        let addrs = resolve(addr).await?;
+        try_each(addrs, |addr| {
+            let handle = handle.clone();
+            async move {
+                let socket = mio::net::UdpSocket::bind(addr)?;
+                let interest = mio::Interest::READABLE | mio::Interest::WRITABLE;
+                let io = PollEvented::new_with_handle(&handle, socket, interest)?;
+                Ok(UdpSocket { io })
+            }
+        })
+        .await
+    }
+
+    /// Wraps a socket from `std`, switching it to non-blocking mode.
+    pub fn from_std(socket: std::net::UdpSocket) -> io::Result<UdpSocket> {
+        socket.set_nonblocking(true)?;
+        Ok(UdpSocket {
+            io: PollEvented::new(mio::net::UdpSocket::from_std(socket))?,
+        })
+    }
+
+    /// Sets the default destination of [`send`](Self::send) and the only
+    /// source [`recv`](Self::recv) accepts (the first resolved address that
+    /// works).
+    pub async fn connect<A: ToSocketAddrs>(&self, addr: A) -> io::Result<()> {
+        let addrs = resolve(addr).await?;
+        try_each(addrs, |addr| async move { self.io.get_ref().connect(addr) }).await
+    }
+
+    /// Sends a datagram to the connected peer.
+    pub async fn send(&self, buf: &[u8]) -> io::Result<usize> {
+        let io = self.io.get_ref();
+        self.io
+            .registration()
+            .async_io(Direction::Write, || io.send(buf))
+            .await
+    }
+
+    /// Receives a datagram from the connected peer; a datagram longer than
+    /// `buf` is truncated.
+    pub async fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
+        let io = self.io.get_ref();
+        self.io
+            .registration()
+            .async_io(Direction::Read, || io.recv(buf))
+            .await
+    }
+
+    /// Sends a datagram to `target` (its first resolved address).
+    pub async fn send_to<A: ToSocketAddrs>(&self, buf: &[u8], target: A) -> io::Result<usize> {
+        let target = resolve(target).await?[0];
+        let io = self.io.get_ref();
+        self.io
+            .registration()
+            .async_io(Direction::Write, || io.send_to(buf, target))
+            .await
+    }
+
+    /// Receives a datagram and the address it came from.
+    pub async fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
+        let io = self.io.get_ref();
+        self.io
+            .registration()
+            .async_io(Direction::Read, || io.recv_from(buf))
+            .await
+    }
+
+    /// Like [`recv_from`](Self::recv_from), but leaves the datagram queued.
+    pub async fn peek_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
+        let io = self.io.get_ref();
+        self.io
+            .registration()
+            .async_io(Direction::Read, || io.peek_from(buf))
+            .await
+    }
+
+    /// Waits until a datagram may be available.
+    pub async fn readable(&self) -> io::Result<()> {
+        self.io.readable().await
+    }
+
+    /// Waits until the socket may accept a datagram.
+    pub async fn writable(&self) -> io::Result<()> {
+        self.io.writable().await
+    }
+
+    /// The local address of this socket.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.io.get_ref().local_addr()
+    }
+
+    /// The connected peer's address.
+    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
+        self.io.get_ref().peer_addr()
+    }
+
+    /// Sets `SO_BROADCAST`.
+    pub fn set_broadcast(&self, on: bool) -> io::Result<()> {
+        self.io.get_ref().set_broadcast(on)
+    }
+
+    /// Whether `SO_BROADCAST` is set.
+    pub fn broadcast(&self) -> io::Result<bool> {
+        self.io.get_ref().broadcast()
+    }
+
+    /// Sets the `IP_TTL` option.
+    pub fn set_ttl(&self, ttl: u32) -> io::Result<()> {
+        self.io.get_ref().set_ttl(ttl)
+    }
+
+    /// The `IP_TTL` option.
+    pub fn ttl(&self) -> io::Result<u32> {
+        self.io.get_ref().ttl()
+    }
+
+    /// Takes the pending socket error (`SO_ERROR`), if any.
+    pub fn take_error(&self) -> io::Result<Option<io::Error>> {
+        self.io.get_ref().take_error()
+    }
+}
+
+impl fmt::Debug for UdpSocket {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UdpSocket")
+            .field("local_addr", &self.local_addr().ok())
+            .finish()
+    }
+}
+
+impl std::os::fd::AsFd for UdpSocket {
+    fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
+        self.io.get_ref().as_fd()
+    }
+}

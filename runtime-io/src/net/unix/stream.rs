@@ -1,0 +1,179 @@
+//! [`UnixStream`].
+
+use std::fmt;
+use std::io;
+use std::net::Shutdown;
+use std::os::unix::net::SocketAddr;
+use std::path::Path;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use futures_io::{AsyncRead, AsyncWrite};
+
+use crate::net::connect::wait_connected;
+use crate::reactor::{current_handle, PollEvented, ReactorHandle};
+
+/// A Unix domain stream connection.
+///
+/// Implements [`AsyncRead`] and [`AsyncWrite`] (also for `&UnixStream`);
+/// [`poll_close`](AsyncWrite::poll_close) shuts the write direction down.
+/// To use the two directions from different tasks, share a reference or use
+/// [`AsyncReadExt::split`](crate::io::AsyncReadExt::split).
+pub struct UnixStream {
+    io: PollEvented<mio::net::UnixStream>,
+}
+
+impl UnixStream {
+    /// Connects to the socket bound at `path`.
+    pub async fn connect(path: impl AsRef<Path>) -> io::Result<UnixStream> {
+        let handle = current_handle()?;
+        let stream = UnixStream::from_mio(&handle, mio::net::UnixStream::connect(path)?)?;
+        let io = stream.io.get_ref();
+        wait_connected(
+            stream.io.registration(),
+            || io.take_error(),
+            || io.peer_addr().map(drop),
+        )
+        .await?;
+        Ok(stream)
+    }
+
+    /// A connected pair of unnamed streams.
+    pub fn pair() -> io::Result<(UnixStream, UnixStream)> {
+        let handle = current_handle()?;
+        let (a, b) = mio::net::UnixStream::pair()?;
+        Ok((
+            UnixStream::from_mio(&handle, a)?,
+            UnixStream::from_mio(&handle, b)?,
+        ))
+    }
+
+    pub(crate) fn from_mio(
+        handle: &ReactorHandle,
+        stream: mio::net::UnixStream,
+    ) -> io::Result<Self> {
+        let interest = mio::Interest::READABLE | mio::Interest::WRITABLE;
+        Ok(UnixStream {
+            io: PollEvented::new_with_handle(handle, stream, interest)?,
+        })
+    }
+
+    /// Wraps a connected stream from `std`, switching it to non-blocking mode.
+    pub fn from_std(stream: std::os::unix::net::UnixStream) -> io::Result<UnixStream> {
+        stream.set_nonblocking(true)?;
+        Ok(UnixStream {
+            io: PollEvented::new(mio::net::UnixStream::from_std(stream))?,
+        })
+    }
+
+    /// The local address.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.io.get_ref().local_addr()
+    }
+
+    /// The peer's address.
+    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
+        self.io.get_ref().peer_addr()
+    }
+
+    /// Shuts down the read, write or both directions (as in `std`).
+    pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
+        self.io.get_ref().shutdown(how)
+    }
+
+    /// Waits until the stream may be readable.
+    pub async fn readable(&self) -> io::Result<()> {
+        self.io.readable().await
+    }
+
+    /// Waits until the stream may be writable.
+    pub async fn writable(&self) -> io::Result<()> {
+        self.io.writable().await
+    }
+
+    /// Reads what is available now, without waiting: `WouldBlock` if nothing is.
+    pub fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
+        self.io.try_read(buf)
+    }
+
+    /// Writes what fits now, without waiting: `WouldBlock` if nothing does.
+    pub fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
+        self.io.try_write(buf)
+    }
+
+    /// Takes the pending socket error (`SO_ERROR`), if any.
+    pub fn take_error(&self) -> io::Result<Option<io::Error>> {
+        self.io.get_ref().take_error()
+    }
+}
+
+impl fmt::Debug for UnixStream {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UnixStream")
+            .field("local_addr", &self.local_addr().ok())
+            .field("peer_addr", &self.peer_addr().ok())
+            .finish()
+    }
+}
+
+impl std::os::fd::AsFd for UnixStream {
+    fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
+        self.io.get_ref().as_fd()
+    }
+}
+
+macro_rules! impl_async_rw {
+    ($ty:ty, |$this:ident| $stream:expr) => {
+        impl AsyncRead for $ty {
+            fn poll_read(
+                self: Pin<&mut Self>,
+                cx: &mut Context<'_>,
+                buf: &mut [u8],
+            ) -> Poll<io::Result<usize>> {
+                let $this = self.get_mut();
+                $stream.io.poll_read(cx, buf)
+            }
+
+            fn poll_read_vectored(
+                self: Pin<&mut Self>,
+                cx: &mut Context<'_>,
+                bufs: &mut [io::IoSliceMut<'_>],
+            ) -> Poll<io::Result<usize>> {
+                let $this = self.get_mut();
+                $stream.io.poll_read_vectored(cx, bufs)
+            }
+        }
+
+        impl AsyncWrite for $ty {
+            fn poll_write(
+                self: Pin<&mut Self>,
+                cx: &mut Context<'_>,
+                buf: &[u8],
+            ) -> Poll<io::Result<usize>> {
+                let $this = self.get_mut();
+                $stream.io.poll_write(cx, buf)
+            }
+
+            fn poll_write_vectored(
+                self: Pin<&mut Self>,
+                cx: &mut Context<'_>,
+                bufs: &[io::IoSlice<'_>],
+            ) -> Poll<io::Result<usize>> {
+                let $this = self.get_mut();
+                $stream.io.poll_write_vectored(cx, bufs)
+            }
+
+            fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+                Poll::Ready(Ok(()))
+            }
+
+            fn poll_close(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+                let $this = self.get_mut();
+                Poll::Ready($stream.shutdown(Shutdown::Write))
+            }
+        }
+    };
+}
+
+impl_async_rw!(UnixStream, |this| this);
+impl_async_rw!(&UnixStream, |this| *this);

@@ -1,0 +1,289 @@
+//! The I/O reactor: one `mio::Poll` driven by a dedicated thread.
+//!
+//! Sockets register with the reactor of the thread they are created on
+//! (see [`enter`] / [`try_current`]); the reactor thread waits for OS events
+//! and wakes the tasks waiting on the sources that became ready. The protocol
+//! (registration, readiness tick, clearing, wake batching, shutdown) is
+//! described in `README.md` beside this file.
+//!
+//! ```
+//! use runtime_io::reactor::{self, Reactor};
+//!
+//! let reactor = Reactor::start("io-reactor".into(), None)?;
+//! let _guard = reactor::enter(reactor.handle());
+//! assert!(reactor::try_current().is_some());
+//! reactor.shutdown();
+//! # Ok::<(), std::io::Error>(())
+//! ```
+
+mod context;
+mod driver;
+mod poll_evented;
+mod registration;
+mod registrations;
+mod scheduled_io;
+
+use std::fmt;
+use std::io;
+use std::sync::atomic::AtomicBool;
+use std::sync::atomic::Ordering::{Acquire, Release};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+pub(crate) use context::current_handle;
+pub use context::{enter, try_current, EnterGuard};
+pub(crate) use poll_evented::PollEvented;
+pub(crate) use registration::Registration;
+pub(crate) use scheduled_io::Direction;
+
+use registrations::{Registrations, WAKER_TOKEN};
+use scheduled_io::ScheduledIo;
+
+/// Called on the reactor thread before every poll: fires due timers and
+/// returns how long the poll may block (`None`: until an event arrives).
+pub type TimerHook = Box<dyn FnMut() -> Option<Duration> + Send>;
+
+const SHUTDOWN_MESSAGE: &str = "runtime::net: the runtime's I/O reactor has shut down";
+const NO_REACTOR_MESSAGE: &str = "runtime::net: no I/O reactor: call this from within \
+     #[runtime::main], Runtime::block_on or a spawned task";
+
+/// The error every I/O operation returns once its reactor has shut down.
+pub(crate) fn shutdown_error() -> io::Error {
+    io::Error::other(SHUTDOWN_MESSAGE)
+}
+
+/// The error a socket constructor returns outside a runtime.
+pub(crate) fn no_reactor_error() -> io::Error {
+    io::Error::other(NO_REACTOR_MESSAGE)
+}
+
+/// State shared by the reactor thread and every handle.
+struct Inner {
+    /// A clone of the poll's registry, for registering from any thread.
+    registry: mio::Registry,
+    /// Interrupts the poll; registered under [`WAKER_TOKEN`].
+    waker: mio::Waker,
+    registrations: Mutex<Registrations>,
+    /// Asked to stop: the thread leaves its loop at the next wake-up.
+    stop: AtomicBool,
+    /// The thread has shut every source down; nothing registers any more.
+    shut_down: AtomicBool,
+}
+
+impl Inner {
+    fn registrations(&self) -> MutexGuard<'_, Registrations> {
+        // Nothing panics while holding this lock (wakers are woken outside
+        // it), so the table is consistent even if poisoned.
+        self.registrations
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Reactor thread, on the way out (also when it panics): every source
+    /// becomes shut down and every waiting task is woken to see it.
+    fn finish_shutdown(&self) {
+        let mut wakers = Vec::new();
+        {
+            let mut table = self.registrations();
+            table.shutdown(&mut wakers);
+            self.shut_down.store(true, Release);
+        }
+        for waker in wakers {
+            waker.wake();
+        }
+    }
+}
+
+/// The reactor: owns the thread that polls for I/O events.
+///
+/// Dropping it, or calling [`shutdown`](Reactor::shutdown), stops and joins
+/// the thread; afterwards every socket of this reactor fails with an
+/// [`io::Error`] saying the reactor has shut down.
+pub struct Reactor {
+    handle: ReactorHandle,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Reactor {
+    /// Starts the reactor thread, named `thread_name`.
+    ///
+    /// `timer_hook`, when given, is called on the reactor thread before every
+    /// poll; it fires due timers and returns how long poll may block (`None` =
+    /// indefinitely). [`ReactorHandle::unpark`] makes the thread call it again.
+    pub fn start(thread_name: String, timer_hook: Option<TimerHook>) -> io::Result<Reactor> {
+        let poll = mio::Poll::new()?;
+        let registry = poll.registry().try_clone()?;
+        let waker = mio::Waker::new(poll.registry(), WAKER_TOKEN)?;
+        let inner = Arc::new(Inner {
+            registry,
+            waker,
+            registrations: Mutex::new(Registrations::default()),
+            stop: AtomicBool::new(false),
+            shut_down: AtomicBool::new(false),
+        });
+        let thread_inner = Arc::clone(&inner);
+        let thread = std::thread::Builder::new()
+            .name(thread_name)
+            .spawn(move || driver::run(poll, &thread_inner, timer_hook))?;
+        Ok(Reactor {
+            handle: ReactorHandle { inner },
+            thread: Some(thread),
+        })
+    }
+
+    /// A handle for registering sources and waking the thread.
+    pub fn handle(&self) -> ReactorHandle {
+        self.handle.clone()
+    }
+
+    /// Stops the reactor thread and joins it. Every registered source's
+    /// waiting tasks are woken and see the shut-down error.
+    pub fn shutdown(mut self) {
+        self.stop_and_join();
+    }
+
+    fn stop_and_join(&mut self) {
+        let Some(thread) = self.thread.take() else {
+            return;
+        };
+        self.handle.inner.stop.store(true, Release);
+        // If this fails the poll is gone already, and so is the thread's loop.
+        let _ = self.handle.inner.waker.wake();
+        if thread.thread().id() == std::thread::current().id() {
+            // Shut down from the reactor thread itself (from the timer hook):
+            // it leaves its loop after this call returns; joining would
+            // deadlock.
+            return;
+        }
+        if thread.join().is_err() {
+            // The thread's panic was already printed; its exit guard has shut
+            // every source down.
+            eprintln!("runtime::net: the I/O reactor thread panicked");
+        }
+    }
+}
+
+impl Drop for Reactor {
+    fn drop(&mut self) {
+        self.stop_and_join();
+    }
+}
+
+impl fmt::Debug for Reactor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Reactor")
+            .field("handle", &self.handle)
+            .field("running", &self.thread.is_some())
+            .finish()
+    }
+}
+
+/// A cheap, clonable reference to a [`Reactor`] (`Send + Sync`).
+#[derive(Clone)]
+pub struct ReactorHandle {
+    inner: Arc<Inner>,
+}
+
+impl ReactorHandle {
+    /// Interrupts the poll (through a `mio::Waker`) so the reactor thread
+    /// re-runs its timer hook; used by the timer driver when an earlier
+    /// deadline arrives. Does nothing once the reactor has shut down.
+    pub fn unpark(&self) {
+        let _ = self.inner.waker.wake();
+    }
+
+    /// Whether the reactor has shut down (its sources all fail).
+    pub fn is_shutdown(&self) -> bool {
+        self.inner.shut_down.load(Acquire)
+    }
+
+    /// Registers `source` and allocates its readiness state.
+    fn register(
+        &self,
+        source: &mut impl mio::event::Source,
+        interest: mio::Interest,
+    ) -> io::Result<(mio::Token, Arc<ScheduledIo>)> {
+        let (token, io) = self.inner.registrations().insert()?;
+        // Registering outside the table lock is fine: if the reactor shuts
+        // down meanwhile, the entry was already marked shut down.
+        if let Err(err) = self.inner.registry.register(source, token, interest) {
+            self.inner.registrations().remove(token);
+            return Err(err);
+        }
+        Ok((token, io))
+    }
+
+    /// Removes `source` from the poll (its table slot is released
+    /// separately, by [`release`](Self::release)).
+    fn deregister(&self, source: &mut impl mio::event::Source) -> io::Result<()> {
+        self.inner.registry.deregister(source)
+    }
+
+    /// Frees the table slot of `token`.
+    fn release(&self, token: mio::Token) {
+        self.inner.registrations().remove(token);
+    }
+
+    /// Number of live registrations (for tests and diagnostics).
+    #[cfg(test)]
+    fn registered_sources(&self) -> usize {
+        self.inner.registrations().len()
+    }
+}
+
+impl fmt::Debug for ReactorHandle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ReactorHandle")
+            .field("is_shutdown", &self.is_shutdown())
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    fn assert_send_sync<T: Send + Sync>() {}
+
+    #[test]
+    fn handle_is_send_and_sync() {
+        assert_send_sync::<ReactorHandle>();
+    }
+
+    #[test]
+    fn timer_hook_runs_again_after_unpark() {
+        let calls = Arc::new(AtomicUsize::new(0));
+        let hook_calls = Arc::clone(&calls);
+        let reactor = Reactor::start(
+            "test-reactor-hook".into(),
+            Some(Box::new(move || {
+                hook_calls.fetch_add(1, Ordering::SeqCst);
+                None
+            })),
+        )
+        .unwrap();
+        let handle = reactor.handle();
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        while calls.load(Ordering::SeqCst) < 5 {
+            assert!(std::time::Instant::now() < deadline, "hook not re-run");
+            handle.unpark();
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        reactor.shutdown();
+        assert!(handle.is_shutdown());
+        handle.unpark(); // harmless after shutdown
+    }
+
+    #[test]
+    fn sources_are_released_on_drop() {
+        let reactor = Reactor::start("test-reactor-release".into(), None).unwrap();
+        let handle = reactor.handle();
+        let (a, _b) = mio::net::UnixStream::pair().unwrap();
+        let evented = PollEvented::new_with_handle(&handle, a, mio::Interest::READABLE).unwrap();
+        assert_eq!(handle.registered_sources(), 1);
+        drop(evented);
+        assert_eq!(handle.registered_sources(), 0);
+    }
+}

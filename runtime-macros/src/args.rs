@@ -118,8 +118,7 @@ impl Raw {
         let name = meta
             .path()
             .get_ident()
-            .map(ToString::to_string)
-            .unwrap_or_else(|| path_text(meta.path()));
+            .map_or_else(|| path_text(meta.path()), ToString::to_string);
         let known = matches!(
             name.as_str(),
             "flavor" | "worker_threads" | "thread_name" | "crate"

@@ -3,7 +3,7 @@
 use crate::args::{self, Config, Flavor, Kind};
 use crate::item;
 use proc_macro2::{Span, TokenStream};
-use quote::{quote, quote_spanned};
+use quote::{quote, quote_spanned, ToTokens};
 use syn::spanned::Spanned;
 use syn::{ItemFn, ReturnType, Type};
 
@@ -45,7 +45,7 @@ fn failed(kind: Kind, error: syn::Error, mut func: ItemFn) -> TokenStream {
         func.sig.variadic = None;
         func.sig.generics = syn::Generics::default();
     }
-    func.block = Box::new(syn::parse_quote!({ ::core::unreachable!() }));
+    *func.block = syn::parse_quote!({ ::core::unreachable!() });
     quote! {
         #error
         #[allow(dead_code, unused_variables)]
@@ -89,7 +89,8 @@ fn run_body(kind: Kind, config: &Config, func: &ItemFn) -> TokenStream {
         .map_or_else(|| block.span(), Spanned::span);
     let tail = Span::mixed_site().located_at(tail);
     let async_block = quote_spanned!(block.span()=> async move #block);
-    let run = quote_spanned!(tail=> #rt.block_on(#body));
+    let (rt_at_tail, body_at_tail) = (located(&rt, tail), located(&body, tail));
+    let run = quote_spanned!(tail=> #rt_at_tail.block_on(#body_at_tail));
     quote_spanned! {Span::mixed_site()=>
         let #body = #async_block;
         #build
@@ -97,18 +98,16 @@ fn run_body(kind: Kind, config: &Config, func: &ItemFn) -> TokenStream {
     }
 }
 
+/// `ident`, resolved as before but reported at `span`'s location.
+fn located(ident: &syn::Ident, span: Span) -> syn::Ident {
+    syn::Ident::new(&ident.to_string(), ident.span().located_at(span))
+}
+
 fn main(config: &Config, mut func: ItemFn) -> TokenStream {
     let run = run_body(Kind::Main, config, &func);
     func.sig.asyncness = None;
-    let ItemFn {
-        attrs, vis, sig, ..
-    } = &func;
-    quote! {
-        #(#attrs)*
-        #vis #sig {
-            #run
-        }
-    }
+    replace_body(&mut func, run);
+    func.into_token_stream()
 }
 
 fn test(config: &Config, mut func: ItemFn) -> TokenStream {
@@ -123,16 +122,18 @@ fn test(config: &Config, mut func: ItemFn) -> TokenStream {
             body
         }
     };
-    let ItemFn {
-        attrs, vis, sig, ..
-    } = &func;
+    replace_body(&mut func, body);
     quote! {
         #[::core::prelude::v1::test]
-        #(#attrs)*
-        #vis #sig {
-            #body
-        }
+        #func
     }
+}
+
+/// Makes `body` the function's body. The function's attributes stay as
+/// they are: outer ones before it, inner ones (`#![allow(...)]` at the top
+/// of the body) inside it.
+fn replace_body(func: &mut ItemFn, body: TokenStream) {
+    func.block.stmts = vec![syn::Stmt::Expr(syn::Expr::Verbatim(body), None)];
 }
 
 /// Whether the function declares a return type other than `()`.
@@ -159,6 +160,12 @@ fn with_watchdog(config: &Config, func: &ItemFn, timeout: &args::Timeout) -> Tok
     } else {
         quote_spanned!(Span::mixed_site()=> output)
     };
+    // The declared type guides inference inside the body (`?`, `Ok(())`);
+    // `report` alone would leave the error type open.
+    let output_ty = match &func.sig.output {
+        ReturnType::Type(_, ty) if !matches!(&**ty, Type::ImplTrait(_)) => quote!(: #ty),
+        _ => TokenStream::new(),
+    };
     let name = func.sig.ident.to_string();
     let millis = timeout.millis;
     let text = &timeout.text;
@@ -175,7 +182,7 @@ fn with_watchdog(config: &Config, func: &ItemFn, timeout: &args::Timeout) -> Tok
             .name(thread_name)
             .spawn(move || {
                 let outcome = ::std::panic::catch_unwind(::std::panic::AssertUnwindSafe(|| {
-                    let output = { #run };
+                    let output #output_ty = { #run };
                     #report
                 }));
                 let _ = tx.send(outcome);

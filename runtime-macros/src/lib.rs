@@ -1,5 +1,5 @@
 //! `#[runtime::main]` and `#[runtime::test]`: run an `async fn` on a fresh
-//! [`runtime`] runtime.
+//! `runtime` runtime.
 //!
 //! Use them through the facade crate, as `#[runtime::main]` and
 //! `#[runtime::test]`; this crate is an implementation detail. (The examples
@@ -37,8 +37,6 @@
 //! `async`, arguments or generic parameters, an unknown option (the message
 //! lists the valid ones), a bad value, `worker_threads` together with
 //! `flavor = "current_thread"`.
-//!
-//! [`runtime`]: https://docs.rs/runtime
 
 #![warn(missing_docs)]
 

@@ -1,0 +1,2 @@
+#[runtime::main(flavor = "bogus")]
+async fn main() {}

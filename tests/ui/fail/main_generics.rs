@@ -1,0 +1,6 @@
+#[runtime::main]
+async fn run<T: Default>() -> T {
+    T::default()
+}
+
+fn main() {}

@@ -1,0 +1,2 @@
+#[runtime::main(flavor)]
+async fn main() {}

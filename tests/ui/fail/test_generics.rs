@@ -1,0 +1,4 @@
+#[runtime::test]
+async fn generic<T>() {}
+
+fn main() {}

@@ -1,0 +1,4 @@
+#[runtime::test(retries = 3)]
+async fn flaky() {}
+
+fn main() {}

@@ -23,11 +23,14 @@
 
 #![warn(missing_docs)]
 
+mod runtime;
+
+pub use runtime::{run, Builder, Runtime};
 pub use runtime_core::scheduler::{
-    all_tasks, run, spawn, spawn_blocking, yield_now, Builder, EnterGuard, Handle, NoRuntime,
-    Runtime,
+    all_tasks, spawn, spawn_blocking, yield_now, EnterGuard, Handle, NoRuntime,
 };
 pub use runtime_core::task::{JoinError, Task};
+pub use runtime_io::{io, net, signal};
 
 /// `#[runtime::main]` runs an `async fn main` on a new runtime;
 /// `#[runtime::test]` runs an `async` test on a runtime of its own

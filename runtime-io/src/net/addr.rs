@@ -161,15 +161,25 @@ struct LookupSlot {
     waker: Option<Waker>,
 }
 
-/// Runs a blocking lookup on its own thread and waits for it without
-/// blocking the caller's thread.
+/// Runs a blocking lookup on the runtime's blocking pool (or, with no
+/// runtime, on its own thread) and waits for it without blocking the
+/// caller's thread.
 async fn lookup_off_thread<I>(
     lookup: impl FnOnce() -> io::Result<I> + Send + 'static,
 ) -> LookupResult
 where
     I: Iterator<Item = SocketAddr>,
 {
-    // TODO(integrator): use spawn_blocking instead of a thread per lookup.
+    // Inside a runtime: its blocking pool.
+    if let Ok(handle) = runtime_core::scheduler::Handle::try_current() {
+        let task = handle.spawn_blocking(move || lookup().map(Iterator::collect));
+        return task.await.unwrap_or_else(|e| {
+            Err(io::Error::other(format!(
+                "runtime::net: the name lookup did not finish: {e}"
+            )))
+        });
+    }
+    // A bare reactor without a runtime (runtime-io's own tests): a thread.
     let slot = Arc::new(Mutex::new(LookupSlot::default()));
     let thread_slot = Arc::clone(&slot);
     std::thread::Builder::new()

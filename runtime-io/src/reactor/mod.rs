@@ -21,6 +21,7 @@ mod driver;
 mod poll_evented;
 mod registration;
 mod registrations;
+mod runtime_driver;
 mod scheduled_io;
 
 use std::fmt;
@@ -35,6 +36,7 @@ pub(crate) use context::current_handle;
 pub use context::{enter, try_current, EnterGuard};
 pub(crate) use poll_evented::PollEvented;
 pub(crate) use registration::Registration;
+pub use runtime_driver::io_driver_factory;
 pub(crate) use scheduled_io::Direction;
 
 use registrations::{Registrations, WAKER_TOKEN};

@@ -1,0 +1,54 @@
+//! The reactor as the runtime's I/O driver: started by the runtime builder,
+//! entered on every runtime thread, driving the runtime's timers through its
+//! poll timeout, and stopped at shutdown.
+
+use super::{enter, Reactor, ReactorHandle, TimerHook};
+use runtime_core::scheduler::{IoDriver, IoDriverFactory};
+use runtime_core::time::TimeDriver;
+use std::any::Any;
+use std::sync::{Arc, Mutex, PoisonError};
+
+struct RuntimeIoDriver {
+    reactor: Mutex<Option<Reactor>>,
+    handle: ReactorHandle,
+}
+
+impl IoDriver for RuntimeIoDriver {
+    fn enter(&self) -> Box<dyn Any> {
+        Box::new(enter(self.handle.clone()))
+    }
+
+    fn shutdown(&self) {
+        let reactor = self
+            .reactor
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        if let Some(reactor) = reactor {
+            reactor.shutdown();
+        }
+    }
+}
+
+/// What the runtime builder calls to start the reactor: the reactor thread
+/// (`<name>-io`) fires the runtime's due timers before each poll and uses the
+/// next deadline as the poll timeout; a timer earlier than the one it waits
+/// for interrupts the poll through the reactor's `mio::Waker`.
+pub fn io_driver_factory() -> IoDriverFactory {
+    Arc::new(|time: Arc<TimeDriver>, thread_name: &str| {
+        let timers = time.clone();
+        let hook: TimerHook = Box::new(move || {
+            timers.process();
+            timers.next_timeout()
+        });
+        let reactor = Reactor::start(format!("{thread_name}-io"), Some(hook))?;
+        let handle = reactor.handle();
+        let unpark = handle.clone();
+        time.set_unpark(Arc::new(move || unpark.unpark()));
+        let driver: Arc<dyn IoDriver> = Arc::new(RuntimeIoDriver {
+            reactor: Mutex::new(Some(reactor)),
+            handle,
+        });
+        Ok(driver)
+    })
+}

@@ -19,9 +19,11 @@
 //!    return the new guard.
 //!
 //! Drop in step 2 removes the node; a node chosen by `notify(n)` that is
-//! dropped before it returned passes its notification to the next waiter,
-//! so `notify(1)` is never swallowed by a cancelled task. Drop in step 3 is
-//! the mutex's cancellation. Either way the caller no longer holds the lock.
+//! dropped before it returned passes its notification to the next waiter
+//! (`notify(1)`). A waiter chosen by `notify(n)` that is dropped in step 3,
+//! before it got the lock back, passes it on the same way (a drop guard
+//! armed between steps 2 and 3), so `notify(1)` is never swallowed by a
+//! cancelled task. Either way the caller no longer holds the lock.
 
 use super::mutex::{Mutex, MutexGuard};
 use super::waitlist::{WaitList, WakeList};
@@ -131,8 +133,14 @@ impl<T> Condition<T> {
         let mutex: &'a Mutex<T> = MutexGuard::mutex(&guard);
         let waiter = Waiter::register(self);
         drop(guard);
-        waiter.await;
-        mutex.lock().await
+        let chosen = waiter.await;
+        let pass_on = PassOnIfDropped {
+            cond: self,
+            armed: chosen == Chosen::One,
+        };
+        let guard = mutex.lock().await;
+        std::mem::forget(pass_on);
+        guard
     }
 
     /// Waits until `predicate` returns `true` for the locked data, sleeping
@@ -171,7 +179,23 @@ impl<T> fmt::Debug for Condition<T> {
     }
 }
 
-/// Step 2 of `wait`: registered at creation, ready once chosen.
+/// Armed between steps 2 and 3 of `wait`: if the future is dropped while
+/// re-locking, the `notify(n)` it received goes to the next waiter.
+struct PassOnIfDropped<'c, T> {
+    cond: &'c Condition<T>,
+    armed: bool,
+}
+
+impl<T> Drop for PassOnIfDropped<'_, T> {
+    fn drop(&mut self) {
+        if self.armed {
+            self.cond.notify(1);
+        }
+    }
+}
+
+/// Step 2 of `wait`: registered at creation, ready once chosen; returns how
+/// it was chosen.
 struct Waiter<'c, T> {
     cond: &'c Condition<T>,
     key: Option<usize>,
@@ -188,14 +212,12 @@ impl<'c, T> Waiter<'c, T> {
 }
 
 impl<T> Future for Waiter<'_, T> {
-    type Output = ();
+    type Output = Chosen;
 
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Chosen> {
         let this = self.get_mut();
         ready!(coop::poll_proceed(cx));
-        let Some(key) = this.key else {
-            return Poll::Ready(());
-        };
+        let key = this.key.expect("condition waiter polled after completion");
         let mut waiters = this.cond.state.lock();
         if waiters.is_linked(key) {
             waiters.set_waker(key, cx.waker());
@@ -203,9 +225,9 @@ impl<T> Future for Waiter<'_, T> {
             coop::refund();
             return Poll::Pending;
         }
-        waiters.remove(key);
+        let chosen = waiters.remove(key);
         this.key = None;
-        Poll::Ready(())
+        Poll::Ready(chosen)
     }
 }
 

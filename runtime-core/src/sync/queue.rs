@@ -170,7 +170,8 @@ impl<T, O: QueueOrder<T>> State<T, O> {
     /// Stores an item and reserves it for the head getter, if any.
     fn push_item(&mut self, item: T, wakers: &mut WakeList) {
         self.items.push(item);
-        self.unfinished += 1;
+        // Saturating: mpsc channels reuse the queue and never call task_done.
+        self.unfinished = self.unfinished.saturating_add(1);
         self.reserve_for_getters(wakers);
     }
 

@@ -141,6 +141,7 @@ impl<T> RwLock<T> {
         self.acquire(MAX_READS).await;
         OwnedRwLockWriteGuard {
             lock: self,
+            permits: MAX_READS,
             _marker: PhantomData,
         }
     }
@@ -159,6 +160,7 @@ impl<T> RwLock<T> {
         self.sem.try_take(MAX_READS).map_err(|_| TryLockError)?;
         Ok(OwnedRwLockWriteGuard {
             lock: self,
+            permits: MAX_READS,
             _marker: PhantomData,
         })
     }
@@ -253,6 +255,8 @@ pub struct OwnedRwLockReadGuard<T> {
 #[must_use = "the write access is released as soon as the guard is dropped"]
 pub struct OwnedRwLockWriteGuard<T> {
     lock: Arc<RwLock<T>>,
+    /// `MAX_READS` until `downgrade` hands them on.
+    permits: usize,
     _marker: PhantomData<T>,
 }
 
@@ -273,21 +277,20 @@ impl<'a, T> RwLockWriteGuard<'a, T> {
 impl<T> OwnedRwLockWriteGuard<T> {
     /// Turns write access into read access (see
     /// [`RwLockWriteGuard::downgrade`]).
-    pub fn downgrade(self) -> OwnedRwLockReadGuard<T> {
-        let this = std::mem::ManuallyDrop::new(self);
-        // SAFETY: `this` is never used or dropped again, so the Arc is moved
-        // out exactly once.
-        let lock = unsafe { std::ptr::read(&this.lock) };
-        lock.sem.release(MAX_READS - 1);
+    pub fn downgrade(mut self) -> OwnedRwLockReadGuard<T> {
+        // Keep one permit for the read guard, give the rest back; `self`
+        // then drops holding none.
+        self.permits = 0;
+        self.lock.sem.release(MAX_READS - 1);
         OwnedRwLockReadGuard {
-            lock,
+            lock: self.lock.clone(),
             _marker: PhantomData,
         }
     }
 }
 
 macro_rules! guard_impls {
-    ($guard:ident $(<$lt:lifetime>)?, $permits:expr) => {
+    ($guard:ident $(<$lt:lifetime>)?, |$g:ident| $permits:expr) => {
         impl<$($lt,)? T> Deref for $guard<$($lt,)? T> {
             type Target = T;
             fn deref(&self) -> &T {
@@ -298,7 +301,8 @@ macro_rules! guard_impls {
 
         impl<$($lt,)? T> Drop for $guard<$($lt,)? T> {
             fn drop(&mut self) {
-                self.lock.sem.release($permits);
+                let $g = &*self;
+                $g.lock.sem.release($permits);
             }
         }
 
@@ -310,10 +314,10 @@ macro_rules! guard_impls {
     };
 }
 
-guard_impls!(RwLockReadGuard<'a>, 1);
-guard_impls!(RwLockWriteGuard<'a>, MAX_READS);
-guard_impls!(OwnedRwLockReadGuard, 1);
-guard_impls!(OwnedRwLockWriteGuard, MAX_READS);
+guard_impls!(RwLockReadGuard<'a>, |_g| 1);
+guard_impls!(RwLockWriteGuard<'a>, |_g| MAX_READS);
+guard_impls!(OwnedRwLockReadGuard, |_g| 1);
+guard_impls!(OwnedRwLockWriteGuard, |g| g.permits);
 
 impl<T> DerefMut for RwLockWriteGuard<'_, T> {
     fn deref_mut(&mut self) -> &mut T {

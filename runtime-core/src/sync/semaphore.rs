@@ -259,7 +259,7 @@ impl Semaphore {
         let mut st = self.state.lock();
         if st.closed {
             Err(TryAcquireError::Closed)
-        } else if st.waiters.is_empty() && st.permits >= n {
+        } else if n == 0 || (st.waiters.is_empty() && st.permits >= n) {
             st.permits -= n;
             Ok(())
         } else {
@@ -362,6 +362,8 @@ impl Future for Acquire<'_> {
         let mut st = this.sem.state.lock();
         let out = match this.key {
             None if st.closed => Poll::Ready(Err(AcquireError)),
+            // Zero permits never wait (not even behind queued waiters).
+            None if this.needed == 0 => Poll::Ready(Ok(())),
             None if st.waiters.is_empty() && st.permits >= this.needed => {
                 st.permits -= this.needed;
                 Poll::Ready(Ok(()))

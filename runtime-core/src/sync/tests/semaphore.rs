@@ -64,6 +64,7 @@ fn large_acquire_many_at_the_head_blocks_later_small_ones() {
     let mut small = Probe::new(sem.acquire());
     small.pending();
     assert_eq!(sem.try_acquire().unwrap_err(), TryAcquireError::NoPermits);
+    assert_eq!(block_on(sem.acquire_many(0)).unwrap().num_permits(), 0);
     sem.add_permits(1);
     assert_eq!(small.wakes(), 0, "the small request must not overtake");
     small.pending();

@@ -61,6 +61,11 @@ pub mod time {
     };
 }
 
+/// Synchronization for tasks: asyncio's `Queue`, `Semaphore`, `Lock`,
+/// `Event`, `Condition`, `Barrier` and `Future` (as [`sync::Promise`]), plus
+/// `Notify`, `oneshot` and `mpsc` channels.
+pub use runtime_core::sync;
+
 /// Cooperative scheduling budget, for implementors of resources.
 pub mod coop {
     pub use runtime_core::coop::{has_budget_remaining, poll_proceed, refund, BUDGET_PER_POLL};

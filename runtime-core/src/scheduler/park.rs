@@ -188,6 +188,24 @@ pub(crate) fn block_on_thread<F: Future>(fut: F) -> F::Output {
     }
 }
 
+/// The blocking forms of the sync primitives (`blocking_lock`,
+/// `blocking_recv`, ...): [`block_on_thread`], refused on a thread that
+/// drives a runtime, where blocking would stall every task queued on it.
+///
+/// # Panics
+/// On a worker thread or inside `block_on`, naming `what` and the way out.
+#[track_caller]
+pub(crate) fn blocking_wait<F: Future>(what: &str, fut: F) -> F::Output {
+    if super::context::is_driving() {
+        panic!(
+            "runtime::sync::{what} called from a runtime thread: it would block the thread \
+             that runs this runtime's tasks. Use the async form with .await, or call it from \
+             spawn_blocking or a plain thread"
+        );
+    }
+    block_on_thread(fut)
+}
+
 #[cfg(all(test, not(runtime_loom)))]
 mod tests {
     use super::*;

@@ -29,15 +29,16 @@ use std::task::{ready, Context, Poll};
 ///
 /// # Example
 ///
-/// ```ignore
-/// use runtime::sync::Barrier;
+/// ```
+/// # runtime_core::scheduler::run(async {
+/// use runtime_core::sync::Barrier;
 /// use std::sync::Arc;
 ///
 /// let barrier = Arc::new(Barrier::new(3));
 /// let tasks: Vec<_> = (0..3)
 ///     .map(|_| {
 ///         let barrier = barrier.clone();
-///         runtime::spawn(async move { barrier.wait().await.is_leader() })
+///         runtime_core::scheduler::spawn(async move { barrier.wait().await.is_leader() })
 ///     })
 ///     .collect();
 /// let mut leaders = 0;
@@ -45,6 +46,7 @@ use std::task::{ready, Context, Poll};
 ///     leaders += t.await.unwrap() as usize;
 /// }
 /// assert_eq!(leaders, 1);
+/// # });
 /// ```
 pub struct Barrier {
     parties: usize,

@@ -24,14 +24,16 @@ use std::sync::Arc;
 ///
 /// # Example
 ///
-/// ```ignore
-/// use runtime::sync::BoundedSemaphore;
+/// ```
+/// # runtime_core::scheduler::run(async {
+/// use runtime_core::sync::BoundedSemaphore;
 ///
 /// let sem = BoundedSemaphore::new(2);
 /// sem.acquire().await.unwrap().forget(); // asyncio: await sem.acquire()
 /// assert_eq!(sem.available_permits(), 1);
 /// sem.release().unwrap();                 // asyncio: sem.release()
 /// assert!(sem.release().is_err(), "a third permit would exceed the bound");
+/// # });
 /// ```
 ///
 /// [`release`]: BoundedSemaphore::release

@@ -52,12 +52,13 @@ use std::task::{ready, Context, Poll};
 ///
 /// # Example
 ///
-/// ```ignore
-/// use runtime::sync::{Condition, Mutex};
+/// ```
+/// # runtime_core::scheduler::run(async {
+/// use runtime_core::sync::{Condition, Mutex};
 /// use std::sync::Arc;
 ///
 /// let jobs = Arc::new((Mutex::new(Vec::<u32>::new()), Condition::new()));
-/// let consumer = runtime::spawn({
+/// let consumer = runtime_core::scheduler::spawn({
 ///     let jobs = jobs.clone();
 ///     async move {
 ///         let (lock, cond) = &*jobs;
@@ -70,6 +71,7 @@ use std::task::{ready, Context, Poll};
 /// lock.lock().await.push(7);
 /// cond.notify(1);
 /// assert_eq!(consumer.await.unwrap(), 7);
+/// # });
 /// ```
 pub struct Condition<T = ()> {
     state: StateMutex<WaitList<Chosen>>,

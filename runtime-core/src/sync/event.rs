@@ -29,12 +29,13 @@ use std::task::{ready, Context, Poll};
 ///
 /// # Example
 ///
-/// ```ignore
-/// use runtime::sync::Event;
+/// ```
+/// # runtime_core::scheduler::run(async {
+/// use runtime_core::sync::Event;
 /// use std::sync::Arc;
 ///
 /// let ready = Arc::new(Event::new());
-/// let waiter = runtime::spawn({
+/// let waiter = runtime_core::scheduler::spawn({
 ///     let ready = ready.clone();
 ///     async move {
 ///         ready.wait().await;
@@ -44,6 +45,7 @@ use std::task::{ready, Context, Poll};
 /// ready.set();
 /// assert_eq!(waiter.await.unwrap(), "go");
 /// assert!(ready.is_set());
+/// # });
 /// ```
 pub struct Event {
     state: Mutex<State>,

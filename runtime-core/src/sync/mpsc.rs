@@ -23,7 +23,7 @@ use super::error::{TryGetError, TryPutError};
 use super::queue::Queue;
 use crate::loom::sync::atomic::{AtomicUsize, Ordering};
 use crate::loom::sync::Arc;
-use crate::scheduler::park::block_on_thread;
+use crate::scheduler::park::blocking_wait;
 use std::fmt;
 
 /// Creates a bounded channel buffering up to `capacity` values; `send`
@@ -35,13 +35,14 @@ use std::fmt;
 ///
 /// # Example
 ///
-/// ```ignore
-/// use runtime::sync::mpsc;
+/// ```
+/// # runtime_core::scheduler::run(async {
+/// use runtime_core::sync::mpsc;
 ///
 /// let (tx, mut rx) = mpsc::channel(16);
 /// for id in 0..3 {
 ///     let tx = tx.clone();
-///     runtime::spawn(async move { tx.send(id).await.unwrap() });
+///     runtime_core::scheduler::spawn(async move { tx.send(id).await.unwrap() });
 /// }
 /// drop(tx); // the channel ends when every sender is gone
 /// let mut got = Vec::new();
@@ -50,6 +51,7 @@ use std::fmt;
 /// }
 /// got.sort();
 /// assert_eq!(got, [0, 1, 2]);
+/// # });
 /// ```
 pub fn channel<T>(capacity: usize) -> (Sender<T>, Receiver<T>) {
     assert!(
@@ -65,12 +67,14 @@ pub fn channel<T>(capacity: usize) -> (Sender<T>, Receiver<T>) {
 ///
 /// # Example
 ///
-/// ```ignore
-/// use runtime::sync::mpsc;
+/// ```
+/// # runtime_core::scheduler::run(async {
+/// use runtime_core::sync::mpsc;
 ///
 /// let (tx, mut rx) = mpsc::unbounded_channel();
 /// tx.send("hello").unwrap();
 /// assert_eq!(rx.recv().await, Some("hello"));
+/// # });
 /// ```
 pub fn unbounded_channel<T>() -> (UnboundedSender<T>, UnboundedReceiver<T>) {
     let chan = Chan::new(0);
@@ -150,9 +154,9 @@ impl<T> Sender<T> {
     }
 
     /// Blocks the current thread until `value` is sent.
+    #[track_caller]
     pub fn blocking_send(&self, value: T) -> Result<(), SendError<T>> {
-        // TODO(integrator): panic here when called from a runtime worker thread.
-        block_on_thread(self.send(value))
+        blocking_wait("mpsc::Sender::blocking_send", self.send(value))
     }
 
     /// Whether the receiver was closed or dropped.
@@ -250,9 +254,9 @@ impl<T> Receiver<T> {
     }
 
     /// Blocks the current thread until a value arrives or the channel ends.
+    #[track_caller]
     pub fn blocking_recv(&mut self) -> Option<T> {
-        // TODO(integrator): panic here when called from a runtime worker thread.
-        block_on_thread(self.recv())
+        blocking_wait("mpsc::Receiver::blocking_recv", self.recv())
     }
 
     /// Closes the channel: sends fail from now on, while values already sent
@@ -302,6 +306,7 @@ impl<T> UnboundedReceiver<T> {
     }
 
     /// See [`Receiver::blocking_recv`].
+    #[track_caller]
     pub fn blocking_recv(&mut self) -> Option<T> {
         self.inner.blocking_recv()
     }

@@ -13,7 +13,7 @@
 use super::error::TryLockError;
 use super::semaphore::{Acquire, Semaphore};
 use crate::loom::cell::UnsafeCell;
-use crate::scheduler::park::block_on_thread;
+use crate::scheduler::park::blocking_wait;
 use std::fmt;
 use std::marker::PhantomData;
 use std::ops::{Deref, DerefMut};
@@ -27,15 +27,16 @@ use std::sync::Arc;
 ///
 /// # Example
 ///
-/// ```ignore
-/// use runtime::sync::Mutex;
+/// ```
+/// # runtime_core::scheduler::run(async {
+/// use runtime_core::sync::Mutex;
 /// use std::sync::Arc;
 ///
 /// let counter = Arc::new(Mutex::new(0));
 /// let tasks: Vec<_> = (0..10)
 ///     .map(|_| {
 ///         let counter = counter.clone();
-///         runtime::spawn(async move {
+///         runtime_core::scheduler::spawn(async move {
 ///             let mut n = counter.lock().await; // `async with lock:`
 ///             *n += 1;
 ///         })
@@ -45,6 +46,7 @@ use std::sync::Arc;
 ///     t.await.unwrap();
 /// }
 /// assert_eq!(*counter.lock().await, 10);
+/// # });
 /// ```
 pub struct Mutex<T> {
     sem: Semaphore,
@@ -121,9 +123,9 @@ impl<T> Mutex<T> {
 
     /// Blocks the current thread until the lock is taken. For synchronous
     /// code outside the runtime (e.g. a `spawn_blocking` closure).
+    #[track_caller]
     pub fn blocking_lock(&self) -> MutexGuard<'_, T> {
-        // TODO(integrator): panic here when called from a runtime worker thread.
-        block_on_thread(self.lock())
+        blocking_wait("Mutex::blocking_lock", self.lock())
     }
 
     /// A mutable reference to the data: no locking needed, `&mut self`

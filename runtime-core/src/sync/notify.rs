@@ -33,17 +33,19 @@ use std::task::{ready, Context, Poll};
 ///
 /// # Example
 ///
-/// ```ignore
-/// use runtime::sync::Notify;
+/// ```
+/// # runtime_core::scheduler::run(async {
+/// use runtime_core::sync::Notify;
 /// use std::sync::Arc;
 ///
 /// let notify = Arc::new(Notify::new());
-/// let waiter = runtime::spawn({
+/// let waiter = runtime_core::scheduler::spawn({
 ///     let notify = notify.clone();
 ///     async move { notify.notified().await }
 /// });
 /// notify.notify_one(); // wakes the waiter, or is stored until it waits
 /// waiter.await.unwrap();
+/// # });
 /// ```
 pub struct Notify {
     state: Mutex<State>,

@@ -22,7 +22,7 @@ pub use super::error::{RecvError, TryRecvError};
 
 use crate::coop;
 use crate::loom::sync::{Arc, Mutex};
-use crate::scheduler::park::block_on_thread;
+use crate::scheduler::park::blocking_wait;
 use std::fmt;
 use std::future::{poll_fn, Future};
 use std::pin::Pin;
@@ -33,14 +33,16 @@ use std::task::{ready, Context, Poll, Waker};
 ///
 /// # Example
 ///
-/// ```ignore
-/// use runtime::sync::oneshot;
+/// ```
+/// # runtime_core::scheduler::run(async {
+/// use runtime_core::sync::oneshot;
 ///
 /// let (tx, rx) = oneshot::channel();
-/// runtime::spawn(async move {
+/// runtime_core::scheduler::spawn(async move {
 ///     let _ = tx.send(6 * 7);
 /// });
 /// assert_eq!(rx.await, Ok(42));
+/// # });
 /// ```
 pub fn channel<T>() -> (Sender<T>, Receiver<T>) {
     let inner = Arc::new(Mutex::new(State {
@@ -180,9 +182,9 @@ impl<T> Receiver<T> {
     }
 
     /// Blocks the current thread until the value arrives (or never will).
+    #[track_caller]
     pub fn blocking_recv(self) -> Result<T, RecvError> {
-        // TODO(integrator): panic here when called from a runtime worker thread.
-        block_on_thread(self)
+        blocking_wait("oneshot::Receiver::blocking_recv", self)
     }
 }
 

@@ -41,11 +41,12 @@ type Callback<T> = Box<dyn FnOnce(&PromiseOutcome<T>) + Send>;
 ///
 /// # Example
 ///
-/// ```ignore
-/// use runtime::sync::Promise;
+/// ```
+/// # runtime_core::scheduler::run(async {
+/// use runtime_core::sync::Promise;
 ///
 /// let promise = Promise::new();
-/// let waiter = runtime::spawn({
+/// let waiter = runtime_core::scheduler::spawn({
 ///     let promise = promise.clone();
 ///     async move { promise.wait().await }
 /// });
@@ -54,6 +55,7 @@ type Callback<T> = Box<dyn FnOnce(&PromiseOutcome<T>) + Send>;
 /// promise.set_result("Hello from the future!").unwrap();
 /// assert!(promise.set_result("again").is_err(), "a promise is set only once");
 /// assert_eq!(waiter.await.unwrap(), Ok("Hello from the future!"));
+/// # });
 /// ```
 pub struct Promise<T> {
     inner: Arc<Mutex<State<T>>>,

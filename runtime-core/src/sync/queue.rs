@@ -41,7 +41,7 @@ use super::queue_order::{Fifo, Lifo, Priority, QueueOrder};
 use super::waitlist::{WaitList, WakeList};
 use crate::coop;
 use crate::loom::sync::{Arc, Mutex};
-use crate::scheduler::park::block_on_thread;
+use crate::scheduler::park::blocking_wait;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -52,14 +52,15 @@ use std::task::{ready, Context, Poll};
 ///
 /// # Example: producer and consumers with `task_done` / `join`
 ///
-/// ```ignore
-/// use runtime::sync::Queue;
+/// ```
+/// # runtime_core::scheduler::run(async {
+/// use runtime_core::sync::Queue;
 ///
 /// let queue = Queue::new(3); // maxsize 3: `put` waits while 3 items are queued
 /// let consumers: Vec<_> = (0..2)
 ///     .map(|_| {
 ///         let queue = queue.clone();
-///         runtime::spawn(async move {
+///         runtime_core::scheduler::spawn(async move {
 ///             while let Ok(item) = queue.get().await {
 ///                 println!("processed {item}");
 ///                 queue.task_done().unwrap();
@@ -74,6 +75,7 @@ use std::task::{ready, Context, Poll};
 /// for c in consumers {
 ///     c.cancel(); // like asyncio: the consumers loop forever otherwise
 /// }
+/// # });
 /// ```
 pub type Queue<T> = GenericQueue<T, Fifo<T>>;
 
@@ -82,14 +84,16 @@ pub type Queue<T> = GenericQueue<T, Fifo<T>>;
 ///
 /// # Example
 ///
-/// ```ignore
-/// use runtime::sync::LifoQueue;
+/// ```
+/// # runtime_core::scheduler::run(async {
+/// use runtime_core::sync::LifoQueue;
 ///
 /// let stack = LifoQueue::new(0);
 /// for i in 1..=3 {
 ///     stack.put(i).await.unwrap();
 /// }
 /// assert_eq!(stack.get().await.unwrap(), 3);
+/// # });
 /// ```
 pub type LifoQueue<T> = GenericQueue<T, Lifo<T>>;
 
@@ -98,13 +102,15 @@ pub type LifoQueue<T> = GenericQueue<T, Lifo<T>>;
 ///
 /// # Example
 ///
-/// ```ignore
-/// use runtime::sync::PriorityQueue;
+/// ```
+/// # runtime_core::scheduler::run(async {
+/// use runtime_core::sync::PriorityQueue;
 ///
 /// let jobs = PriorityQueue::new(0);
 /// jobs.put((2, "later")).await.unwrap();
 /// jobs.put((1, "first")).await.unwrap();
 /// assert_eq!(jobs.get().await.unwrap(), (1, "first"));
+/// # });
 /// ```
 pub type PriorityQueue<T> = GenericQueue<T, Priority<T>>;
 
@@ -117,8 +123,9 @@ pub type PriorityQueue<T> = GenericQueue<T, Priority<T>>;
 ///
 /// # Example
 ///
-/// ```ignore
-/// use runtime::sync::Queue;
+/// ```
+/// # runtime_core::scheduler::run(async {
+/// use runtime_core::sync::Queue;
 ///
 /// let q = Queue::new(1);
 /// q.put(1).await.unwrap();
@@ -127,6 +134,7 @@ pub type PriorityQueue<T> = GenericQueue<T, Priority<T>>;
 /// assert!(q.put(3).await.is_err()); // closed: puts fail...
 /// assert_eq!(q.get().await, Ok(1)); // ...gets drain what is left...
 /// assert!(q.get().await.is_err()); // ...then fail
+/// # });
 /// ```
 pub struct GenericQueue<T, O: QueueOrder<T>> {
     shared: Arc<Shared<T, O>>,
@@ -376,16 +384,16 @@ impl<T, O: QueueOrder<T>> GenericQueue<T, O> {
     }
 
     /// Blocks the current thread until `item` is put (see [`put`](Self::put)).
+    #[track_caller]
     pub fn blocking_put(&self, item: T) -> Result<(), Closed<T>> {
-        // TODO(integrator): panic here when called from a runtime worker thread.
-        block_on_thread(self.put(item))
+        blocking_wait("Queue::blocking_put", self.put(item))
     }
 
     /// Blocks the current thread until an item is taken (see
     /// [`get`](Self::get)).
+    #[track_caller]
     pub fn blocking_get(&self) -> Result<T, Closed> {
-        // TODO(integrator): panic here when called from a runtime worker thread.
-        block_on_thread(self.get())
+        blocking_wait("Queue::blocking_get", self.get())
     }
 
     /// Moves up to `limit` available items into `buf`; returns how many.

@@ -15,7 +15,7 @@
 use super::error::TryLockError;
 use super::semaphore::{Acquire, Semaphore};
 use crate::loom::cell::UnsafeCell;
-use crate::scheduler::park::block_on_thread;
+use crate::scheduler::park::blocking_wait;
 use std::fmt;
 use std::marker::PhantomData;
 use std::ops::{Deref, DerefMut};
@@ -32,8 +32,9 @@ const MAX_READS: usize = crate::loom::loom_or(4, u32::MAX as usize >> 3);
 ///
 /// # Example
 ///
-/// ```ignore
-/// use runtime::sync::RwLock;
+/// ```
+/// # runtime_core::scheduler::run(async {
+/// use runtime_core::sync::RwLock;
 ///
 /// let config = RwLock::new(String::from("v1"));
 /// {
@@ -43,6 +44,7 @@ const MAX_READS: usize = crate::loom::loom_or(4, u32::MAX as usize >> 3);
 /// }
 /// config.write().await.push_str("-patched");
 /// assert_eq!(*config.read().await, "v1-patched");
+/// # });
 /// ```
 pub struct RwLock<T> {
     sem: Semaphore,
@@ -166,15 +168,15 @@ impl<T> RwLock<T> {
     }
 
     /// Blocks the current thread until read access is granted.
+    #[track_caller]
     pub fn blocking_read(&self) -> RwLockReadGuard<'_, T> {
-        // TODO(integrator): panic here when called from a runtime worker thread.
-        block_on_thread(self.read())
+        blocking_wait("RwLock::blocking_read", self.read())
     }
 
     /// Blocks the current thread until write access is granted.
+    #[track_caller]
     pub fn blocking_write(&self) -> RwLockWriteGuard<'_, T> {
-        // TODO(integrator): panic here when called from a runtime worker thread.
-        block_on_thread(self.write())
+        blocking_wait("RwLock::blocking_write", self.write())
     }
 
     /// A mutable reference to the data; `&mut self` proves exclusivity.

@@ -49,8 +49,9 @@ use std::task::{ready, Context, Poll};
 ///
 /// # Example: a crawler with at most three fetches in flight
 ///
-/// ```ignore
-/// use runtime::sync::Semaphore;
+/// ```
+/// # runtime_core::scheduler::run(async {
+/// use runtime_core::sync::Semaphore;
 /// use std::sync::Arc;
 ///
 /// # async fn fetch(_: &str) {}
@@ -58,7 +59,7 @@ use std::task::{ready, Context, Poll};
 /// let mut tasks = Vec::new();
 /// for url in ["a", "b", "c", "d", "e"] {
 ///     let sem = sem.clone();
-///     tasks.push(runtime::spawn(async move {
+///     tasks.push(runtime_core::scheduler::spawn(async move {
 ///         let _permit = sem.acquire().await.unwrap(); // `async with semaphore:`
 ///         fetch(url).await;
 ///     }));                                             // permit released here
@@ -66,6 +67,7 @@ use std::task::{ready, Context, Poll};
 /// for t in tasks {
 ///     t.await.unwrap();
 /// }
+/// # });
 /// ```
 ///
 /// [`acquire_many`]: Semaphore::acquire_many

@@ -26,6 +26,11 @@
 mod runtime;
 
 pub use runtime::{run, Builder, Runtime};
+pub use runtime_core::gather;
+pub use runtime_core::group::{
+    as_completed, gather, gather_settled, shield, try_gather, wait, wait_timeout, AsCompleted,
+    Failable, Failure, FailureKind, GroupError, ReturnWhen, TaskGroup,
+};
 pub use runtime_core::scheduler::{
     all_tasks, spawn, spawn_blocking, yield_now, EnterGuard, Handle, NoRuntime,
 };
@@ -49,7 +54,8 @@ pub use runtime_macros::{main, test};
 /// Tasks: names, ids, the spawn builder and snapshots.
 pub mod task {
     pub use runtime_core::task::{
-        id, name, try_id, Builder, JoinError, Task, TaskId, TaskInfo, TaskState,
+        id, name, try_id, AbortHandle, Builder, JoinError, Task, TaskId, TaskInfo, TaskOutcome,
+        TaskState,
     };
 }
 

@@ -7,9 +7,14 @@
 
 #![warn(missing_docs)]
 
+#[cfg(runtime_loom)]
+#[doc(hidden)]
+#[path = "loom/exports.rs"]
+pub mod __loom;
 pub(crate) mod loom;
 
 pub mod coop;
+pub mod group;
 pub mod scheduler;
 pub mod sync;
 pub mod task;

@@ -58,8 +58,15 @@ pub fn id() -> TaskId {
     )
 }
 
+/// Requests cancellation of the task running on this thread: it will be
+/// cancelled when its current poll returns `Pending`. Returns `false`
+/// outside a task.
+pub(crate) fn cancel_current() -> bool {
+    with_current(|h| h.state.transition_to_cancelled().is_some()).unwrap_or(false)
+}
+
 /// The name of the task running on this thread (`None` outside a task or for
 /// an unnamed task).
 pub fn name() -> Option<String> {
-    with_current(|h| h.name.lock().as_deref().map(str::to_owned)).flatten()
+    with_current(|h| h.meta.name()).flatten()
 }

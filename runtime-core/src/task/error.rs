@@ -22,6 +22,8 @@ pub struct JoinError {
 
 enum Repr {
     Cancelled,
+    /// A task-group member returned `Err`; the error went to the group.
+    Failed,
     /// The payload is only ever taken by value; the mutex makes the error
     /// `Sync` without unsafe code.
     Panic(Mutex<Box<dyn Any + Send + 'static>>),
@@ -32,15 +34,20 @@ impl JoinError {
         JoinError {
             repr: Repr::Cancelled,
             id: header.id,
-            name: header.name.lock().clone(),
+            name: header.meta.name_boxed(),
         }
     }
 
     pub(crate) fn panic(header: &Header, payload: Box<dyn Any + Send + 'static>) -> JoinError {
+        let repr = if payload.is::<FailedInGroup>() {
+            Repr::Failed
+        } else {
+            Repr::Panic(Mutex::new(payload))
+        };
         JoinError {
-            repr: Repr::Panic(Mutex::new(payload)),
+            repr,
             id: header.id,
-            name: header.name.lock().clone(),
+            name: header.meta.name_boxed(),
         }
     }
 
@@ -52,6 +59,21 @@ impl JoinError {
     /// The task panicked.
     pub fn is_panic(&self) -> bool {
         matches!(self.repr, Repr::Panic(_))
+    }
+
+    /// The task was a `TaskGroup` member that returned `Err`: the error
+    /// itself went to the group, whose `join` reports it.
+    pub fn is_failed(&self) -> bool {
+        matches!(self.repr, Repr::Failed)
+    }
+
+    /// How the task ended.
+    pub fn outcome(&self) -> super::TaskOutcome {
+        match self.repr {
+            Repr::Cancelled => super::TaskOutcome::Cancelled,
+            Repr::Failed => super::TaskOutcome::Failed,
+            Repr::Panic(_) => super::TaskOutcome::Panicked,
+        }
     }
 
     /// The panic payload, for `std::panic::resume_unwind`.
@@ -69,7 +91,7 @@ impl JoinError {
     pub fn try_into_panic(self) -> Result<Box<dyn Any + Send + 'static>, JoinError> {
         match self.repr {
             Repr::Panic(payload) => Ok(payload.into_inner().unwrap_or_else(|p| p.into_inner())),
-            Repr::Cancelled => Err(self),
+            Repr::Cancelled | Repr::Failed => Err(self),
         }
     }
 
@@ -80,7 +102,7 @@ impl JoinError {
                 let payload = payload.lock().unwrap_or_else(|p| p.into_inner());
                 panic_message(&**payload).map(str::to_owned)
             }
-            Repr::Cancelled => None,
+            Repr::Cancelled | Repr::Failed => None,
         }
     }
 
@@ -102,6 +124,11 @@ impl JoinError {
     }
 }
 
+/// The panic payload a task-group member unwinds with after handing its
+/// error to the group: the harness turns it into a "failed" `JoinError`
+/// (not a panic), and no panic hook runs for it (`resume_unwind`).
+pub(crate) struct FailedInGroup;
+
 /// The text of a panic payload made by `panic!` with a message.
 pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> Option<&str> {
     payload
@@ -115,6 +142,7 @@ impl fmt::Display for JoinError {
         self.fmt_task(f)?;
         match &self.repr {
             Repr::Cancelled => f.write_str(" was cancelled"),
+            Repr::Failed => f.write_str(" failed; its error was handed to its task group"),
             Repr::Panic(_) => match self.panic_message() {
                 Some(msg) => write!(f, " panicked: {msg}"),
                 None => f.write_str(" panicked"),
@@ -125,10 +153,10 @@ impl fmt::Display for JoinError {
 
 impl fmt::Debug for JoinError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let kind = if self.is_cancelled() {
-            "Cancelled"
-        } else {
-            "Panic"
+        let kind = match self.repr {
+            Repr::Cancelled => "Cancelled",
+            Repr::Failed => "Failed",
+            Repr::Panic(_) => "Panic",
         };
         f.debug_struct("JoinError")
             .field("kind", &kind)

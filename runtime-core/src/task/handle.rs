@@ -1,7 +1,9 @@
 //! `Task<T>`: the join side of a spawned task (asyncio's `Task` object).
 
+use super::meta::Callback;
 use super::raw::RawTask;
-use super::state::ToNotified;
+use super::AbortHandle;
+use super::TaskOutcome;
 use super::{JoinError, TaskId};
 use crate::coop;
 use std::fmt;
@@ -61,13 +63,16 @@ impl<T> Task<T> {
 
     /// The task's name, if it has one (asyncio's `get_name`).
     pub fn name(&self) -> Option<String> {
-        self.raw.header().name.lock().as_deref().map(str::to_owned)
+        self.raw.header().meta.name()
     }
 
     /// Renames the task (asyncio's `set_name`); visible in `all_tasks()`,
     /// `runtime::task::name()` inside it, and in its `JoinError`.
     pub fn set_name(&self, name: impl Into<String>) {
-        *self.raw.header().name.lock() = Some(name.into().into_boxed_str());
+        self.raw
+            .header()
+            .meta
+            .set_name(name.into().into_boxed_str());
     }
 
     /// Requests cancellation: the task's future is dropped at its next
@@ -79,14 +84,58 @@ impl<T> Task<T> {
     /// A task that completes during the poll in which it is cancelled keeps
     /// its value.
     pub fn cancel(&self) -> bool {
-        match self.raw.header().state.transition_to_cancelled() {
-            None => false,
-            Some(ToNotified::Submit) => {
-                self.raw.schedule();
-                true
-            }
-            Some(_) => true,
-        }
+        super::abort::cancel(self.raw)
+    }
+
+    /// A handle that can cancel this task without owning its result.
+    pub fn abort_handle(&self) -> AbortHandle {
+        self.raw.header().state.ref_inc();
+        // SAFETY: the new handle gets the reference just taken.
+        unsafe { AbortHandle::from_raw(self.raw) }
+    }
+
+    /// Registers `callback` to run exactly once when the task ends (asyncio's
+    /// `add_done_callback`), on the runtime thread that finishes it; at once,
+    /// on this thread, if it already has. It learns how the task ended
+    /// ([`TaskOutcome`]: completed, cancelled, panicked, or failed in a task
+    /// group). A panicking callback is reported on stderr, not fatal.
+    ///
+    /// ```
+    /// # let rt = runtime_core::scheduler::Runtime::new().unwrap();
+    /// # rt.block_on(async {
+    /// use runtime_core::task::TaskOutcome;
+    /// let (tx, rx) = std::sync::mpsc::channel();
+    /// let task = runtime_core::scheduler::spawn(async { 1 });
+    /// task.add_done_callback(move |outcome| tx.send(outcome).unwrap());
+    /// task.await.unwrap();
+    /// assert_eq!(rx.recv().unwrap(), TaskOutcome::Completed);
+    /// # });
+    /// ```
+    pub fn add_done_callback(&self, callback: impl FnOnce(TaskOutcome) + Send + 'static) {
+        let header = self.raw.header();
+        let callback: Callback = Box::new(callback);
+        // Register first, then announce: the completer looks at the list
+        // only if it sees HAS_CALLBACKS.
+        let callback = match header.meta.push_callback(callback) {
+            Ok(()) => match header.state.set_has_callbacks() {
+                Ok(()) => return,
+                // Completed before it saw the bit: it may not have taken the
+                // list. Taking it ourselves is safe: the completer takes it
+                // only if it saw the bit, which it did not.
+                Err(outcome) => {
+                    let callbacks = header.meta.take_callbacks();
+                    super::harness::run_callbacks(header, callbacks, outcome);
+                    return;
+                }
+            },
+            Err(callback) => callback,
+        };
+        let outcome = header
+            .state
+            .load()
+            .outcome()
+            .unwrap_or(TaskOutcome::Completed);
+        super::harness::run_callbacks(header, vec![callback], outcome);
     }
 
     /// Whether the task has finished: with a value, a panic, or cancelled
@@ -100,6 +149,29 @@ impl<T> Task<T> {
     /// the cancellation took effect).
     pub fn is_cancelled(&self) -> bool {
         self.raw.header().state.load().is_cancelled()
+    }
+
+    /// Polls for completion without taking the output: `Ready` once the
+    /// task has finished (awaiting the handle then returns at once).
+    pub fn poll_finished(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        // SAFETY: this handle holds JOIN_INTEREST.
+        if unsafe { self.raw.poll_complete(cx.waker()) } {
+            Poll::Ready(())
+        } else {
+            Poll::Pending
+        }
+    }
+
+    /// Runs `f` on the task's result without taking it, if the task has
+    /// finished and the result was not already taken by awaiting.
+    pub fn peek_result<R>(&self, f: impl FnOnce(&Result<T, JoinError>) -> R) -> Option<R> {
+        if !self.is_finished() {
+            return None;
+        }
+        // SAFETY: `T` is the output type, this handle holds JOIN_INTEREST,
+        // and the task is complete; `&self` excludes a concurrent `poll`
+        // (which needs `&mut`).
+        unsafe { self.raw.peek_output(f) }
     }
 
     /// Lets the task run on without a handle (the same as dropping it).

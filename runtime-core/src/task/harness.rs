@@ -3,9 +3,10 @@
 //! Everything here runs on a typed `&Cell<F, S>` handed over by `raw.rs` and
 //! decides what it may touch from the state transitions in `state.rs`.
 
-use super::raw::{Cell, Notified, RawTask, Schedule, Stage};
+use super::meta::Callback;
+use super::raw::{Cell, Header, Notified, RawTask, Schedule, Stage};
 use super::state::{ToIdle, ToRunning};
-use super::{current, report, JoinError};
+use super::{current, report, JoinError, TaskOutcome};
 use crate::loom::sync::atomic::Ordering::Relaxed;
 use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -91,14 +92,23 @@ fn complete<F: Future, S: Schedule>(
             output = Err(JoinError::panic(header, payload));
         }
     }
-    let produced = !matches!(&output, Err(e) if e.is_cancelled());
+    let outcome = match &output {
+        Ok(_) => TaskOutcome::Completed,
+        Err(e) => e.outcome(),
+    };
     // SAFETY: we own RUNNING until the transition below publishes COMPLETE.
     cell.stage
         .with_mut(|stage| unsafe { *stage = Stage::Finished(output) });
-    let snapshot = header.state.transition_to_complete(produced);
+    let snapshot = header.state.transition_to_complete(outcome);
     // Leave the registry before anyone is told: once `task.await` returns,
     // `all_tasks()` no longer lists it.
     let registry_ref = cell.scheduler.release(raw);
+
+    // Done callbacks run before the awaiting task is woken, as in asyncio
+    // (where awaiting a task is itself the last callback registered).
+    if snapshot.has_callbacks() {
+        run_callbacks(header, header.meta.take_callbacks(), outcome);
+    }
 
     if !snapshot.is_join_interested() {
         // Nobody will read the output: report an unseen failure, then drop it.
@@ -111,7 +121,7 @@ fn complete<F: Future, S: Schedule>(
         }
         let _ = catch_unwind(AssertUnwindSafe(move || drop(stage)));
     } else if snapshot.has_join_waker() {
-        cell.join_waker.with(|waker| {
+        header.join_waker.with(|waker| {
             // SAFETY: JOIN_WAKER was set when COMPLETE was published, so the
             // handle will not write the slot again; we only read it.
             if let Some(waker) = unsafe { &*waker } {
@@ -122,13 +132,22 @@ fn complete<F: Future, S: Schedule>(
     raw.drop_refs(1 + usize::from(registry_ref));
 }
 
+/// Runs done callbacks; a panicking callback is reported, not fatal.
+pub(super) fn run_callbacks(header: &Header, callbacks: Vec<Callback>, outcome: TaskOutcome) {
+    for callback in callbacks {
+        if let Err(payload) = catch_unwind(AssertUnwindSafe(|| callback(outcome))) {
+            report::callback_panicked(header, &*payload);
+        }
+    }
+}
+
 /// The join handle's poll: returns the output once the task is complete,
 /// otherwise registers `waker` to be woken at completion.
 pub(super) fn try_read_output<F: Future, S>(
     cell: &Cell<F, S>,
     waker: &Waker,
 ) -> Option<Result<F::Output, JoinError>> {
-    if !register_join_waker(cell, waker) {
+    if !register_join_waker(&cell.header, waker) {
         return None;
     }
     // SAFETY: COMPLETE is set and we hold JOIN_INTEREST: the output is ours.
@@ -143,8 +162,8 @@ pub(super) fn try_read_output<F: Future, S>(
 
 /// Returns `true` if the task is complete; otherwise makes sure `waker` is
 /// the registered join waker.
-fn register_join_waker<F: Future, S>(cell: &Cell<F, S>, waker: &Waker) -> bool {
-    let state = &cell.header.state;
+pub(super) fn register_join_waker(header: &Header, waker: &Waker) -> bool {
+    let state = &header.state;
     let snapshot = state.load();
     if snapshot.is_complete() {
         return true;
@@ -152,7 +171,7 @@ fn register_join_waker<F: Future, S>(cell: &Cell<F, S>, waker: &Waker) -> bool {
     if snapshot.has_join_waker() {
         // SAFETY: while JOIN_WAKER is set nobody writes the slot; reading it
         // concurrently with the completer's read is fine.
-        let same = cell
+        let same = header
             .join_waker
             .with(|w| unsafe { &*w }.as_ref().is_some_and(|w| w.will_wake(waker)));
         if same {
@@ -164,14 +183,15 @@ fn register_join_waker<F: Future, S>(cell: &Cell<F, S>, waker: &Waker) -> bool {
     }
     // SAFETY: JOIN_WAKER is clear and we hold JOIN_INTEREST: the handle owns
     // the slot until it sets the bit.
-    cell.join_waker
+    header
+        .join_waker
         .with_mut(|w| unsafe { *w = Some(waker.clone()) });
     match state.set_join_waker() {
         Ok(_) => false,
         Err(_) => {
             // Completed meanwhile; the completer never saw our waker.
             // SAFETY: the bit is still clear, so the slot is still ours.
-            cell.join_waker.with_mut(|w| unsafe { *w = None });
+            header.join_waker.with_mut(|w| unsafe { *w = None });
             true
         }
     }
@@ -193,7 +213,7 @@ pub(super) fn drop_join_handle<F: Future, S>(cell: &Cell<F, S>, raw: RawTask) {
     } else {
         // SAFETY: we cleared JOIN_WAKER together with JOIN_INTEREST before
         // completion, so the completer will not read the slot.
-        cell.join_waker.with_mut(|w| unsafe { *w = None });
+        cell.header.join_waker.with_mut(|w| unsafe { *w = None });
     }
     raw.drop_refs(1);
 }

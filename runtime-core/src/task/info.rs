@@ -54,7 +54,7 @@ impl TaskInfo {
         };
         TaskInfo {
             id: header.id,
-            name: header.name.lock().as_deref().map(str::to_owned),
+            name: header.meta.name(),
             state,
             location: header.location,
             polls: u64::from(header.polls.load(Relaxed)),

@@ -5,6 +5,7 @@
 //! future and, once finished, its output. See `state.rs` for the state
 //! machine, `raw.rs` for the layout and `harness.rs` for polling.
 
+mod abort;
 mod builder;
 mod current;
 mod error;
@@ -12,15 +13,22 @@ mod handle;
 mod harness;
 mod id;
 mod info;
+mod meta;
+mod outcome;
 pub(crate) mod raw;
 pub(crate) mod registry;
 mod report;
 pub(crate) mod state;
 mod waker;
 
+pub use abort::AbortHandle;
 pub use builder::Builder;
+pub(crate) use current::cancel_current;
 pub use current::{id, name, try_id};
 pub use error::JoinError;
 pub use handle::Task;
 pub use id::TaskId;
 pub use info::{TaskInfo, TaskState};
+pub use outcome::TaskOutcome;
+
+pub(crate) use error::{panic_message, FailedInGroup};

@@ -9,11 +9,11 @@
 
 use super::harness;
 use super::id::TaskId;
+use super::meta::MetaSlot;
 use super::state::State;
 use super::JoinError;
 use crate::loom::cell::UnsafeCell;
 use crate::loom::sync::atomic::AtomicU32;
-use crate::loom::sync::Mutex;
 use std::future::Future;
 use std::panic::Location;
 use std::ptr::NonNull;
@@ -28,10 +28,15 @@ pub(crate) struct Header {
     /// Polls so far; written by the poller, read by `all_tasks` (Relaxed).
     pub(crate) polls: AtomicU32,
     pub(crate) location: &'static Location<'static>,
-    pub(crate) name: Mutex<Option<Box<str>>>,
+    /// Name and done callbacks, allocated on first use.
+    pub(crate) meta: MetaSlot,
     /// Slot in the live-task registry; read and written only under the
     /// registry shard's lock.
     pub(crate) registry_key: UnsafeCell<usize>,
+    /// The join handle's waker; ownership follows the `JOIN_WAKER` bit. In
+    /// the header (not after the future) so that waiting for completion
+    /// without reading the output needs no knowledge of the future's type.
+    pub(crate) join_waker: UnsafeCell<Option<Waker>>,
 }
 
 /// What the task is holding: the future until it finishes, then its output
@@ -51,8 +56,6 @@ pub(crate) struct Cell<F: Future, S> {
     /// join handle (while it holds `JOIN_INTEREST`) or by the completer (when
     /// it found no join interest), or by `dealloc`.
     pub(crate) stage: UnsafeCell<Stage<F>>,
-    /// The join handle's waker; ownership follows the `JOIN_WAKER` bit.
-    pub(crate) join_waker: UnsafeCell<Option<Waker>>,
 }
 
 /// Type-erased operations on a task.
@@ -66,6 +69,10 @@ pub(crate) struct Vtable {
     dealloc: unsafe fn(NonNull<Header>),
     /// Join handle poll: writes `Poll<Result<T, JoinError>>` to `dst` if ready.
     try_read_output: unsafe fn(NonNull<Header>, *mut (), &Waker),
+    /// Calls the closure with a pointer to the stored
+    /// `Result<Output, JoinError>`, if the task is complete and the output
+    /// has not been taken.
+    peek_output: unsafe fn(NonNull<Header>, &mut dyn FnMut(*const ())),
     /// The join handle is dropped; consumes its reference.
     drop_join_handle: unsafe fn(NonNull<Header>),
     /// Runtime shutdown: cancel the task if idle; consumes one reference.
@@ -124,12 +131,12 @@ impl RawTask {
                 id,
                 polls: AtomicU32::new(0),
                 location,
-                name: Mutex::new(name),
+                meta: MetaSlot::new(name),
                 registry_key: UnsafeCell::new(usize::MAX),
+                join_waker: UnsafeCell::new(None),
             },
             scheduler,
             stage: UnsafeCell::new(Stage::Running(future)),
-            join_waker: UnsafeCell::new(None),
         });
         let ptr = NonNull::from(Box::leak(cell)).cast::<Header>();
         RawTask { ptr }
@@ -192,6 +199,40 @@ impl RawTask {
         // task's output type, as the vtable function requires.
         unsafe { (self.header().vtable.try_read_output)(self.ptr, dst, waker) };
         out
+    }
+
+    /// Runs `f` on the finished output without taking it.
+    ///
+    /// # Safety
+    /// `T` must be the task's output type, the caller must hold
+    /// `JOIN_INTEREST`, and the task must be complete.
+    pub(crate) unsafe fn peek_output<T, R>(
+        self,
+        f: impl FnOnce(&Result<T, JoinError>) -> R,
+    ) -> Option<R> {
+        let mut f = Some(f);
+        let mut out = None;
+        let mut visit = |ptr: *const ()| {
+            // SAFETY: the vtable passes a pointer to the stored
+            // `Result<T, JoinError>` (T is the output type, per the contract),
+            // valid for the duration of this call.
+            let output = unsafe { &*ptr.cast::<Result<T, JoinError>>() };
+            if let Some(f) = f.take() {
+                out = Some(f(output));
+            }
+        };
+        // SAFETY: forwarded contract.
+        unsafe { (self.header().vtable.peek_output)(self.ptr, &mut visit) };
+        out
+    }
+
+    /// Registers `waker` to be woken when the task completes; `true` if it
+    /// already has. The output is left in place.
+    ///
+    /// # Safety
+    /// The caller must hold `JOIN_INTEREST` (be the task's handle).
+    pub(crate) unsafe fn poll_complete(self, waker: &Waker) -> bool {
+        super::harness::register_join_waker(self.header(), waker)
     }
 
     /// # Safety
@@ -268,6 +309,7 @@ where
         schedule: schedule::<F, S>,
         dealloc: dealloc::<F, S>,
         try_read_output: try_read_output::<F, S>,
+        peek_output: peek_output::<F, S>,
         drop_join_handle: drop_join_handle::<F, S>,
         shutdown: shutdown::<F, S>,
     }
@@ -314,6 +356,19 @@ unsafe fn try_read_output<F: Future, S: Schedule>(
         // exact type (`Task<T>::poll`).
         unsafe { *dst = Poll::Ready(output) };
     }
+}
+
+unsafe fn peek_output<F: Future, S>(ptr: NonNull<Header>, f: &mut dyn FnMut(*const ())) {
+    // SAFETY: as in `poll`.
+    let cell = unsafe { cell::<F, S>(ptr) };
+    cell.stage.with(|stage| {
+        // SAFETY: the caller holds JOIN_INTEREST and checked COMPLETE: the
+        // stage is no longer written except by the handle itself, which is
+        // borrowed by the caller.
+        if let Stage::Finished(output) = unsafe { &*stage } {
+            f((output as *const Result<F::Output, JoinError>).cast::<()>());
+        }
+    });
 }
 
 unsafe fn drop_join_handle<F: Future, S: Schedule>(ptr: NonNull<Header>) {

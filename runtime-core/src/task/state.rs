@@ -14,6 +14,9 @@
 //! | 3 | `CANCELLED` | `Task::cancel`, task-group cancellation or runtime shutdown | when the task completes with a value anyway (it finished before it saw the request) | nothing: it is a request the next owner of `RUNNING` honours |
 //! | 4 | `JOIN_INTEREST` | at spawn: the `Task<T>` handle exists | the handle is dropped | the runtime dropping the output (the handle will read it) |
 //! | 5 | `JOIN_WAKER` | the handle stored a waker in the trailer | the handle takes the waker back to replace it, or drops | the handle writing the waker slot (the completer may read it) |
+//! | 6 | `HAS_CALLBACKS` | `add_done_callback` registered a callback (in the task's `Meta`) before completion | never | the completer skipping the callback list |
+//! | 7 | `PANICKED` | at completion, if the task panicked | never | - |
+//! | 8 | `FAILED` | at completion, if a task-group member returned `Err` (its error went to the group) | never | - |
 //!
 //! The reference count lives in the bits above `REF_SHIFT`. References are
 //! held by: the `Task<T>` handle, the live-task registry, every `Notified`
@@ -37,14 +40,19 @@
 //!   reference, unless `SCHEDULED` was set meanwhile, in which case the
 //!   reference goes to a new `Notified`. Fails when `CANCELLED` is set: the
 //!   poller keeps `RUNNING` and cancels the task instead.
-//! - **running -> complete**: clears `RUNNING`, sets `COMPLETE`; clears
-//!   `CANCELLED` if the task produced its own output.
+//! - **running -> complete**: clears `RUNNING`, sets `COMPLETE` and the
+//!   outcome bits (`PANICKED` / `FAILED`); clears `CANCELLED` if the task
+//!   produced its own output. The outcome stays readable after the output is
+//!   taken, for done callbacks added late.
+//! - **callback registered**: sets `HAS_CALLBACKS` unless the task is already
+//!   `COMPLETE` (then the caller runs the callback itself, at once).
 //! - **shutdown**: sets `CANCELLED`; if the task is idle also `RUNNING`, and
 //!   the caller (the runtime shutting down) cancels it.
 //! - **handle dropped**: clears `JOIN_INTEREST` (and `JOIN_WAKER` if not yet
 //!   complete). If the task is already `COMPLETE` the handle drops the output,
 //!   because the completer saw `JOIN_INTEREST` and left it.
 
+use super::TaskOutcome;
 use crate::loom::sync::atomic::{AtomicUsize, Ordering::*};
 
 const SCHEDULED: usize = 1 << 0;
@@ -53,8 +61,11 @@ const COMPLETE: usize = 1 << 2;
 const CANCELLED: usize = 1 << 3;
 const JOIN_INTEREST: usize = 1 << 4;
 const JOIN_WAKER: usize = 1 << 5;
+const HAS_CALLBACKS: usize = 1 << 6;
+const PANICKED: usize = 1 << 7;
+const FAILED: usize = 1 << 8;
 
-const REF_SHIFT: usize = 6;
+const REF_SHIFT: usize = 9;
 const REF_ONE: usize = 1 << REF_SHIFT;
 /// Past this many references something leaks wakers in a loop: abort rather
 /// than overflow into the flag bits.
@@ -164,15 +175,32 @@ impl State {
 
     /// Marks the task complete. `produced_output`: it finished by itself (a
     /// value or a panic), so a late cancellation request is forgotten.
-    pub(crate) fn transition_to_complete(&self, produced_output: bool) -> Snapshot {
+    pub(crate) fn transition_to_complete(&self, outcome: TaskOutcome) -> Snapshot {
+        let outcome_bits = match outcome {
+            TaskOutcome::Completed | TaskOutcome::Cancelled => 0,
+            TaskOutcome::Panicked => PANICKED,
+            TaskOutcome::Failed => FAILED,
+        };
         self.update(|cur| {
             debug_assert!(cur & RUNNING != 0 && cur & COMPLETE == 0);
-            let mut next = (cur & !RUNNING) | COMPLETE;
-            if produced_output {
+            let mut next = (cur & !RUNNING) | COMPLETE | outcome_bits;
+            if outcome != TaskOutcome::Cancelled {
+                // It finished by itself: a late cancellation request is moot.
                 next &= !CANCELLED;
             }
             (Some(next), Snapshot(next))
         })
+    }
+
+    /// A done callback is being registered. Returns `Err(outcome)` if the
+    /// task is already complete (the caller runs the callback at once);
+    /// otherwise the completer will look at the callback list.
+    pub(crate) fn set_has_callbacks(&self) -> Result<(), TaskOutcome> {
+        let prev = Snapshot(self.val.fetch_or(HAS_CALLBACKS, AcqRel));
+        match prev.outcome() {
+            Some(outcome) => Err(outcome),
+            None => Ok(()),
+        }
     }
 
     /// A by-reference wake.
@@ -323,6 +351,23 @@ impl Snapshot {
     pub(crate) fn has_join_waker(self) -> bool {
         self.0 & JOIN_WAKER != 0
     }
+    pub(crate) fn has_callbacks(self) -> bool {
+        self.0 & HAS_CALLBACKS != 0
+    }
+    /// How the task ended, once it is complete.
+    pub(crate) fn outcome(self) -> Option<TaskOutcome> {
+        if self.0 & COMPLETE == 0 {
+            None
+        } else if self.0 & PANICKED != 0 {
+            Some(TaskOutcome::Panicked)
+        } else if self.0 & FAILED != 0 {
+            Some(TaskOutcome::Failed)
+        } else if self.0 & CANCELLED != 0 {
+            Some(TaskOutcome::Cancelled)
+        } else {
+            Some(TaskOutcome::Completed)
+        }
+    }
     #[cfg(test)]
     pub(crate) fn ref_count(self) -> usize {
         self.0 >> REF_SHIFT
@@ -356,7 +401,7 @@ mod tests {
         assert_eq!(s.transition_to_notified_by_ref(), ToNotified::Submit);
         assert_eq!(s.transition_to_notified_by_ref(), ToNotified::Nothing);
         assert_eq!(s.transition_to_running(), ToRunning::Poll);
-        let snap = s.transition_to_complete(true);
+        let snap = s.transition_to_complete(TaskOutcome::Completed);
         assert!(snap.is_complete() && !snap.is_running());
         assert!(
             s.transition_to_cancelled().is_none(),
@@ -389,7 +434,9 @@ mod tests {
         s.transition_to_running();
         assert_eq!(s.transition_to_cancelled(), Some(ToNotified::Nothing));
         assert_eq!(s.transition_to_idle(), ToIdle::Cancel);
-        assert!(s.transition_to_complete(false).is_cancelled());
+        assert!(s
+            .transition_to_complete(TaskOutcome::Cancelled)
+            .is_cancelled());
     }
 
     #[test]
@@ -397,7 +444,7 @@ mod tests {
         let s = State::new(3);
         s.transition_to_running();
         s.transition_to_cancelled();
-        let snap = s.transition_to_complete(true);
+        let snap = s.transition_to_complete(TaskOutcome::Completed);
         assert!(snap.is_complete() && !snap.is_cancelled());
     }
 
@@ -419,7 +466,7 @@ mod tests {
     fn by_value_wake_of_complete_task_can_free() {
         let s = State::new(1);
         s.transition_to_running();
-        s.transition_to_complete(true);
+        s.transition_to_complete(TaskOutcome::Completed);
         s.ref_inc(); // a waker
         assert!(!s.ref_dec(1));
         assert_eq!(s.transition_to_notified_by_val(), ToNotified::Dealloc);
@@ -432,7 +479,7 @@ mod tests {
         assert!(s.unset_join_waker().is_ok());
         assert!(s.set_join_waker().is_ok());
         s.transition_to_running();
-        s.transition_to_complete(true);
+        s.transition_to_complete(TaskOutcome::Completed);
         assert!(s.unset_join_waker().is_err(), "completer owns the slot now");
         assert!(s.drop_join_interest().is_complete());
     }

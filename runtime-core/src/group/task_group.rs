@@ -1,0 +1,344 @@
+//! `TaskGroup`: structured concurrency (asyncio's `TaskGroup` and
+//! `ExceptionGroup`) on all cores.
+//!
+//! # Protocol
+//!
+//! The group's state sits under one mutex: its members (task id -> abort
+//! handle), the failures so far, whether it is closed, and the waker of
+//! `join`.
+//!
+//! - **spawn**: the task is spawned wrapped in a [`Member`] future, then
+//!   inserted into `members`, then given a done callback that removes it.
+//!   The callback runs after the task is complete, so when `members` is
+//!   empty every member has finished (no output still being stored).
+//! - **first poll of a member**: if the group is already closed (a failure or
+//!   `cancel` came first), the member cancels itself without ever polling
+//!   the user's future: spawns after a failure are refused.
+//! - **failure** (a member returns `Err` or panics): under the lock the
+//!   failure is recorded and, if the group was open, it is closed and every
+//!   other member's abort handle collected; outside the lock they are
+//!   cancelled. The failing member then ends its own task, with its error
+//!   kept by the group (its handle resolves to a "failed" `JoinError`).
+//! - **join**: waits until `members` is empty, then returns every failure.
+//! - **drop without join** (including the `join` future being dropped, which
+//!   is how cancellation of the parent reaches a nested group): close and
+//!   cancel every member. No task outlives the group unobserved.
+
+use super::error::{Failure, FailureKind, GroupError};
+use crate::loom::sync::Arc;
+use crate::loom::sync::Mutex;
+use crate::scheduler::Handle;
+use crate::task::{self, AbortHandle, FailedInGroup, Task, TaskId};
+use std::collections::HashMap;
+use std::future::{poll_fn, Future};
+use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe, Location};
+use std::pin::Pin;
+use std::task::{Context, Poll, Waker};
+
+/// A group of tasks that succeed or fail together (asyncio's `TaskGroup`).
+///
+/// Tasks spawned into the group run on all workers. The first failure (an
+/// `Err` returned by a task, or a panic) cancels every other task in the
+/// group and refuses further spawns; [`join`](TaskGroup::join) waits for
+/// every task to finish or be cancelled and returns **every** failure in a
+/// [`GroupError`] (asyncio's `ExceptionGroup`). Dropping a group without
+/// joining it cancels its tasks, so none is orphaned.
+///
+/// ```
+/// # runtime_core::scheduler::run(async {
+/// use runtime_core::group::TaskGroup;
+///
+/// let group = TaskGroup::<String>::new();
+/// let doubled: Vec<_> = (0..5)
+///     .map(|i| group.spawn(async move { Ok::<_, String>(i * 2) }))
+///     .collect();
+/// group.join().await.unwrap();
+/// let mut results = Vec::new();
+/// for task in doubled {
+///     results.push(task.await.unwrap().unwrap());
+/// }
+/// assert_eq!(results, [0, 2, 4, 6, 8]);
+///
+/// // The first failure cancels the others; join reports every failure.
+/// let group = TaskGroup::<String>::new();
+/// group.spawn_named("bad", async { Err::<(), _>("boom".to_string()) });
+/// group.spawn_named("slow", async {
+///     std::future::pending::<()>().await;
+///     Ok(())
+/// });
+/// let err = group.join().await.unwrap_err();
+/// assert_eq!(err.len(), 1);
+/// assert!(err.to_string().contains("task 'bad'"));
+/// # });
+/// ```
+pub struct TaskGroup<E> {
+    shared: Arc<Shared<E>>,
+    handle: Handle,
+    /// Only the original (not a clone) cancels on drop and can join.
+    owner: bool,
+    joined: bool,
+}
+
+struct Shared<E> {
+    state: Mutex<State<E>>,
+}
+
+struct State<E> {
+    members: HashMap<TaskId, AbortHandle>,
+    failures: Vec<Failure<E>>,
+    closed: bool,
+    join_waker: Option<Waker>,
+}
+
+impl<E: Send + 'static> TaskGroup<E> {
+    /// A new, empty group on the current runtime.
+    ///
+    /// # Panics
+    /// Outside a runtime.
+    #[track_caller]
+    #[allow(clippy::new_without_default)] // needs a runtime: not a plain default
+    pub fn new() -> TaskGroup<E> {
+        TaskGroup::new_in(&Handle::current_for("runtime::TaskGroup::new"))
+    }
+
+    /// A new, empty group whose tasks run on `handle`'s runtime.
+    pub fn new_in(handle: &Handle) -> TaskGroup<E> {
+        TaskGroup {
+            shared: Arc::new(Shared {
+                state: Mutex::new(State {
+                    members: HashMap::new(),
+                    failures: Vec::new(),
+                    closed: false,
+                    join_waker: None,
+                }),
+            }),
+            handle: handle.clone(),
+            owner: true,
+            joined: false,
+        }
+    }
+
+    /// Spawns a task into the group (asyncio's `tg.create_task`). Its `Err`
+    /// fails the whole group; see the type docs.
+    ///
+    /// The returned handle gives the task's value. If the task fails, its
+    /// error goes to the group and the handle resolves to a `JoinError` for
+    /// which `is_failed()` is true.
+    #[track_caller]
+    pub fn spawn<F, T>(&self, future: F) -> Task<Result<T, E>>
+    where
+        F: Future<Output = Result<T, E>> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.spawn_inner(None, future, Location::caller())
+    }
+
+    /// [`spawn`](Self::spawn) with a task name, which `join`'s error shows.
+    #[track_caller]
+    pub fn spawn_named<F, T>(&self, name: impl Into<String>, future: F) -> Task<Result<T, E>>
+    where
+        F: Future<Output = Result<T, E>> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.spawn_inner(Some(name.into()), future, Location::caller())
+    }
+
+    fn spawn_inner<F, T>(
+        &self,
+        name: Option<String>,
+        future: F,
+        location: &'static Location<'static>,
+    ) -> Task<Result<T, E>>
+    where
+        F: Future<Output = Result<T, E>> + Send + 'static,
+        T: Send + 'static,
+    {
+        let member = Member {
+            future: Box::pin(future),
+            shared: self.shared.clone(),
+            started: false,
+        };
+        let task = self
+            .handle
+            .spawn_inner(member, name.map(String::into_boxed_str), location);
+        let id = task.id();
+        self.shared
+            .state
+            .lock()
+            .members
+            .insert(id, task.abort_handle());
+        let shared = self.shared.clone();
+        task.add_done_callback(move |_| shared.member_done(id));
+        task
+    }
+
+    /// Cancels every task in the group and refuses further spawns. `join`
+    /// then returns once they are all gone; cancellation is not a failure.
+    pub fn cancel(&self) {
+        self.shared.close(None);
+    }
+
+    /// Whether the group has failed or been cancelled.
+    pub fn is_closed(&self) -> bool {
+        self.shared.state.lock().closed
+    }
+
+    /// Number of tasks still running (or being cancelled).
+    pub fn len(&self) -> usize {
+        self.shared.state.lock().members.len()
+    }
+
+    /// Whether no task is running.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Waits for every task to finish or be cancelled, then returns every
+    /// failure (asyncio's `async with` exit). Dropping this future before it
+    /// completes cancels the remaining tasks.
+    ///
+    /// # Panics
+    /// On a clone of the group: only the group that created it joins it.
+    pub async fn join(mut self) -> Result<(), GroupError<E>> {
+        assert!(
+            self.owner,
+            "TaskGroup::join called on a clone: join the group returned by TaskGroup::new"
+        );
+        poll_fn(|cx| {
+            let mut state = self.shared.state.lock();
+            if state.members.is_empty() {
+                Poll::Ready(())
+            } else {
+                state.join_waker = Some(cx.waker().clone());
+                Poll::Pending
+            }
+        })
+        .await;
+        self.joined = true;
+        let failures = std::mem::take(&mut self.shared.state.lock().failures);
+        if failures.is_empty() {
+            Ok(())
+        } else {
+            Err(GroupError::new(failures))
+        }
+    }
+}
+
+impl<E> Shared<E> {
+    /// Closes the group, records `failure` if any, and cancels every member
+    /// except `except`.
+    fn close(&self, failure: Option<(Failure<E>, TaskId)>) {
+        let mut state = self.state.lock();
+        let except = failure.as_ref().map(|(_, id)| *id);
+        if let Some((failure, _)) = failure {
+            state.failures.push(failure);
+        }
+        if state.closed {
+            return;
+        }
+        state.closed = true;
+        let to_cancel: Vec<AbortHandle> = state
+            .members
+            .iter()
+            .filter(|(id, _)| Some(**id) != except)
+            .map(|(_, handle)| handle.clone())
+            .collect();
+        drop(state);
+        for handle in to_cancel {
+            handle.cancel();
+        }
+    }
+
+    fn member_done(&self, id: TaskId) {
+        let mut state = self.state.lock();
+        state.members.remove(&id);
+        let waker = if state.members.is_empty() {
+            state.join_waker.take()
+        } else {
+            None
+        };
+        drop(state);
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+    }
+}
+
+impl<E> Clone for TaskGroup<E> {
+    /// Another handle to the same group, for spawning from elsewhere (for
+    /// example inside a member). Dropping a clone does not cancel anything.
+    fn clone(&self) -> TaskGroup<E> {
+        TaskGroup {
+            shared: self.shared.clone(),
+            handle: self.handle.clone(),
+            owner: false,
+            joined: false,
+        }
+    }
+}
+
+impl<E> Drop for TaskGroup<E> {
+    fn drop(&mut self) {
+        if self.owner && !self.joined {
+            self.shared.close(None);
+        }
+    }
+}
+
+impl<E> std::fmt::Debug for TaskGroup<E> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let state = self.shared.state.lock();
+        f.debug_struct("TaskGroup")
+            .field("running", &state.members.len())
+            .field("failures", &state.failures.len())
+            .field("closed", &state.closed)
+            .finish()
+    }
+}
+
+/// The future a group member runs: the user's future, with its failure
+/// reported to the group.
+struct Member<F: Future, E> {
+    future: Pin<Box<F>>,
+    shared: Arc<Shared<E>>,
+    started: bool,
+}
+
+impl<F, T, E> Future for Member<F, E>
+where
+    F: Future<Output = Result<T, E>>,
+{
+    type Output = Result<T, E>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<T, E>> {
+        let this = &mut *self;
+        if !this.started {
+            this.started = true;
+            if this.shared.state.lock().closed {
+                // Spawned after the group failed or was cancelled: never run.
+                task::cancel_current();
+                return Poll::Pending;
+            }
+        }
+        let id = task::id();
+        match catch_unwind(AssertUnwindSafe(|| this.future.as_mut().poll(cx))) {
+            Ok(Poll::Pending) => Poll::Pending,
+            Ok(Poll::Ready(Ok(value))) => Poll::Ready(Ok(value)),
+            Ok(Poll::Ready(Err(error))) => {
+                let failure = Failure::new(id, task::name(), FailureKind::Error(error));
+                this.shared.close(Some((failure, id)));
+                // The error now belongs to the group; end this task as
+                // "failed" without running the panic hook.
+                resume_unwind(Box::new(FailedInGroup))
+            }
+            Err(payload) => {
+                let message = task::panic_message(&*payload)
+                    .unwrap_or("<non-string panic payload>")
+                    .to_owned();
+                let failure = Failure::new(id, task::name(), FailureKind::Panic(message));
+                this.shared.close(Some((failure, id)));
+                resume_unwind(payload)
+            }
+        }
+    }
+}

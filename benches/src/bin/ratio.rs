@@ -42,7 +42,6 @@ fn parse_args() -> Result<Args, String> {
             "--workers" => args.workers = number(value()?)?,
             "--reps" => args.reps = number(value()?)?,
             "--filter" => args.filter = Some(value()?),
-            "--bench" => {} // passed by `cargo bench`; ignored
             "-h" | "--help" => return Err(USAGE.to_owned()),
             _ => return Err(format!("unknown argument {flag:?}\n{USAGE}")),
         }
@@ -92,7 +91,10 @@ fn main() -> ExitCode {
     };
     let selected: Vec<&Workload> = workloads::ALL
         .iter()
-        .filter(|w| args.filter.as_deref().map_or(true, |f| w.name.contains(f)))
+        .filter(|w| match args.filter.as_deref() {
+            Some(f) => w.name.contains(f),
+            None => true,
+        })
         .collect();
     if selected.is_empty() {
         eprintln!("no workload matches {:?}", args.filter);

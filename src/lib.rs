@@ -32,7 +32,8 @@ pub use runtime_core::group::{
     Failable, Failure, FailureKind, GroupError, ReturnWhen, TaskGroup,
 };
 pub use runtime_core::scheduler::{
-    all_tasks, spawn, spawn_blocking, yield_now, EnterGuard, Handle, NoRuntime,
+    all_tasks, spawn, spawn_blocking, yield_now, EnterGuard, Handle, NoRuntime, Policy,
+    RuntimeMetrics, TaskDump, WorkerMetrics,
 };
 pub use runtime_core::task::{JoinError, Task};
 pub use runtime_io::{io, net, signal};

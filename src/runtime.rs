@@ -90,6 +90,21 @@ impl Builder {
         self
     }
 
+    /// Reports polls that keep a worker busy longer than `threshold`
+    /// (default 100 ms; `None` turns it off), naming the task and where it
+    /// was spawned, while it still blocks and again when it ends.
+    pub fn slow_poll_threshold(&mut self, threshold: Option<Duration>) -> &mut Builder {
+        self.inner.slow_poll_threshold(threshold);
+        self
+    }
+
+    /// What to do when a task panics and nobody will ever see its result
+    /// (default [`Policy::Log`](crate::Policy::Log)).
+    pub fn unhandled_failure(&mut self, policy: crate::Policy) -> &mut Builder {
+        self.inner.unhandled_failure(policy);
+        self
+    }
+
     /// Starts the I/O reactor thread with the runtime (the default). It also
     /// drives the timers.
     pub fn enable_io(&mut self) -> &mut Builder {

@@ -23,6 +23,14 @@
 //! - **drop without join** (including the `join` future being dropped, which
 //!   is how cancellation of the parent reaches a nested group): close and
 //!   cancel every member. No task outlives the group unobserved.
+//! - **nesting**: a group created while a member of another group is being
+//!   polled records that group as its parent. Every member it gains or loses
+//!   is counted in the parent's (and its ancestors') `nested` count, and a
+//!   group's `join` waits until both its own members and `nested` are zero.
+//!   So when an outer group's failure cancels a member that owns an inner
+//!   group, the outer `join` returns only after the inner group's tasks,
+//!   cancelled by its `Drop`, are gone too, as with asyncio's nested
+//!   `async with TaskGroup()`.
 
 use super::error::{Failure, FailureKind, GroupError};
 use crate::loom::sync::Arc;
@@ -81,6 +89,48 @@ pub struct TaskGroup<E> {
 
 struct Shared<E> {
     state: Mutex<State<E>>,
+    /// The group this one was created in, if any.
+    parent: Option<Parent>,
+}
+
+/// A type-erased link to a parent group (its error type may differ).
+type Parent = std::sync::Arc<dyn Nest>;
+
+/// What a child group tells its ancestors.
+trait Nest: Send + Sync {
+    fn nested_started(&self);
+    fn nested_finished(&self);
+}
+
+/// `Nest` for a group held by the runtime's `Arc`.
+struct Link<E>(Arc<Shared<E>>);
+
+impl<E: Send> Nest for Link<E> {
+    fn nested_started(&self) {
+        self.0.state.lock().nested += 1;
+        if let Some(parent) = &self.0.parent {
+            parent.nested_started();
+        }
+    }
+
+    fn nested_finished(&self) {
+        let waker = {
+            let mut state = self.0.state.lock();
+            state.nested -= 1;
+            state.take_join_waker_if_done()
+        };
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+        if let Some(parent) = &self.0.parent {
+            parent.nested_finished();
+        }
+    }
+}
+
+crate::loom::thread_local_const! {
+    /// The group whose member is being polled on this thread.
+    static CURRENT_GROUP: std::cell::RefCell<Option<Parent>> = std::cell::RefCell::new(None);
 }
 
 struct State<E> {
@@ -88,6 +138,18 @@ struct State<E> {
     failures: Vec<Failure<E>>,
     closed: bool,
     join_waker: Option<Waker>,
+    /// Live members of groups nested in this one (transitively).
+    nested: usize,
+}
+
+impl<E> State<E> {
+    fn take_join_waker_if_done(&mut self) -> Option<Waker> {
+        if self.members.is_empty() && self.nested == 0 {
+            self.join_waker.take()
+        } else {
+            None
+        }
+    }
 }
 
 impl<E: Send + 'static> TaskGroup<E> {
@@ -103,6 +165,10 @@ impl<E: Send + 'static> TaskGroup<E> {
 
     /// A new, empty group whose tasks run on `handle`'s runtime.
     pub fn new_in(handle: &Handle) -> TaskGroup<E> {
+        let parent = CURRENT_GROUP
+            .try_with(|current| current.borrow().clone())
+            .ok()
+            .flatten();
         TaskGroup {
             shared: Arc::new(Shared {
                 state: Mutex::new(State {
@@ -110,7 +176,9 @@ impl<E: Send + 'static> TaskGroup<E> {
                     failures: Vec::new(),
                     closed: false,
                     join_waker: None,
+                    nested: 0,
                 }),
+                parent,
             }),
             handle: handle.clone(),
             owner: true,
@@ -155,6 +223,7 @@ impl<E: Send + 'static> TaskGroup<E> {
     {
         let member = Member {
             future: Box::pin(future),
+            link: std::sync::Arc::new(Link(self.shared.clone())),
             shared: self.shared.clone(),
             started: false,
         };
@@ -167,6 +236,9 @@ impl<E: Send + 'static> TaskGroup<E> {
             .lock()
             .members
             .insert(id, task.abort_handle());
+        if let Some(parent) = &self.shared.parent {
+            parent.nested_started();
+        }
         let shared = self.shared.clone();
         task.add_done_callback(move |_| shared.member_done(id));
         task
@@ -206,7 +278,7 @@ impl<E: Send + 'static> TaskGroup<E> {
         );
         poll_fn(|cx| {
             let mut state = self.shared.state.lock();
-            if state.members.is_empty() {
+            if state.members.is_empty() && state.nested == 0 {
                 Poll::Ready(())
             } else {
                 state.join_waker = Some(cx.waker().clone());
@@ -250,16 +322,16 @@ impl<E> Shared<E> {
     }
 
     fn member_done(&self, id: TaskId) {
-        let mut state = self.state.lock();
-        state.members.remove(&id);
-        let waker = if state.members.is_empty() {
-            state.join_waker.take()
-        } else {
-            None
+        let waker = {
+            let mut state = self.state.lock();
+            state.members.remove(&id);
+            state.take_join_waker_if_done()
         };
-        drop(state);
         if let Some(waker) = waker {
             waker.wake();
+        }
+        if let Some(parent) = &self.parent {
+            parent.nested_finished();
         }
     }
 }
@@ -301,6 +373,8 @@ impl<E> std::fmt::Debug for TaskGroup<E> {
 struct Member<F: Future, E> {
     future: Pin<Box<F>>,
     shared: Arc<Shared<E>>,
+    /// This group, as the parent of groups created while polling.
+    link: Parent,
     started: bool,
 }
 
@@ -321,7 +395,10 @@ where
             }
         }
         let id = task::id();
-        match catch_unwind(AssertUnwindSafe(|| this.future.as_mut().poll(cx))) {
+        let previous = CURRENT_GROUP.with(|g| g.replace(Some(this.link.clone())));
+        let polled = catch_unwind(AssertUnwindSafe(|| this.future.as_mut().poll(cx)));
+        CURRENT_GROUP.with(|g| *g.borrow_mut() = previous);
+        match polled {
             Ok(Poll::Pending) => Poll::Pending,
             Ok(Poll::Ready(Ok(value))) => Poll::Ready(Ok(value)),
             Ok(Poll::Ready(Err(error))) => {

@@ -3,10 +3,12 @@
 
 use super::blocking::BlockingPool;
 use super::driver::{Drivers, IoDriverFactory};
+use super::failure::Policy;
 use super::idle::{Idle, MAX_WORKERS};
 use super::park::Parker;
 use super::queue::{Injector, Worker};
 use super::shared::{Remote, Shared};
+use super::watchdog::{CoarseClock, Watchdog};
 use super::worker::Core;
 use super::{Config, Flavor, Handle, Runtime};
 use crate::loom::sync::atomic::AtomicBool;
@@ -39,6 +41,8 @@ pub struct Builder {
     event_interval: u32,
     lifo_slot: bool,
     io_driver: Option<IoDriverFactory>,
+    slow_poll_threshold: Option<Duration>,
+    unhandled_failure: Policy,
 }
 
 impl std::fmt::Debug for Builder {
@@ -66,6 +70,8 @@ impl Builder {
             event_interval: 61,
             lifo_slot: true,
             io_driver: None,
+            slow_poll_threshold: Some(Duration::from_millis(100)),
+            unhandled_failure: Policy::Log,
         }
     }
 
@@ -134,6 +140,23 @@ impl Builder {
         self
     }
 
+    /// Reports any poll that keeps a worker busy longer than `threshold`
+    /// (default 100 ms; `None` turns it off): while it still blocks, with
+    /// the task's name, id and spawn location, and again with its duration
+    /// when it ends. Cheap enough to leave on: workers do no clock reads for
+    /// it; a watchdog thread samples them.
+    pub fn slow_poll_threshold(&mut self, threshold: Option<Duration>) -> &mut Builder {
+        self.slow_poll_threshold = threshold;
+        self
+    }
+
+    /// What to do when a task panics and nobody will ever see its result
+    /// (default [`Policy::Log`]).
+    pub fn unhandled_failure(&mut self, policy: Policy) -> &mut Builder {
+        self.unhandled_failure = policy;
+        self
+    }
+
     /// Plugs in the I/O driver (the facade's reactor), which then also
     /// drives the timers. Without one, a timer thread drives them.
     #[doc(hidden)]
@@ -183,6 +206,7 @@ impl Builder {
             remotes.push(Remote {
                 stealer: local.stealer(),
                 unparker: parker.unparker(),
+                stats: Default::default(),
             });
             cores.push(Box::new(Core::new(index, local, parker)));
         }
@@ -192,11 +216,14 @@ impl Builder {
             config: Config {
                 event_interval: self.event_interval,
                 lifo_slot: self.lifo_slot,
+                unhandled_failure: self.unhandled_failure,
             },
             injector: Injector::new(),
             remotes: remotes.into_boxed_slice(),
             idle: Idle::new(num_workers),
-            registry: Registry::new(4 * num_workers),
+            // One shard under loom: shards are picked by task id, which is
+            // process-global and would differ between the model's executions.
+            registry: Registry::new(crate::loom::loom_or(1, 4 * num_workers)),
             shutdown: AtomicBool::new(false),
             cores: Mutex::new(Vec::new()),
             blocking: BlockingPool::new(
@@ -206,12 +233,28 @@ impl Builder {
                 self.stack_size,
             ),
             drivers,
+            clock: CoarseClock::new(),
+            fatal: Mutex::new(None),
+            block_on_waiters: Mutex::new(Vec::new()),
         });
+        let watchdog = match self.slow_poll_threshold {
+            Some(threshold) if !cfg!(runtime_loom) => Some(Watchdog::start(
+                shared.clone(),
+                threshold,
+                format!("{}-watchdog", self.thread_name),
+            )?),
+            _ => None,
+        };
         let handle = Handle { shared };
         match self.flavor {
             Flavor::CurrentThread => {
                 *handle.shared.cores.lock() = cores;
-                Ok(Runtime::new_parts(handle, Vec::new(), driver_thread))
+                Ok(Runtime::new_parts(
+                    handle,
+                    Vec::new(),
+                    driver_thread,
+                    watchdog,
+                ))
             }
             Flavor::MultiThread => {
                 let mut threads = Vec::with_capacity(num_workers);
@@ -226,12 +269,12 @@ impl Builder {
                         Ok(t) => threads.push(t),
                         Err(e) => {
                             // Stop the workers already started.
-                            drop(Runtime::new_parts(handle, threads, driver_thread));
+                            drop(Runtime::new_parts(handle, threads, driver_thread, watchdog));
                             return Err(e);
                         }
                     }
                 }
-                Ok(Runtime::new_parts(handle, threads, driver_thread))
+                Ok(Runtime::new_parts(handle, threads, driver_thread, watchdog))
             }
         }
     }

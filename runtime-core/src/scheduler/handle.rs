@@ -2,7 +2,7 @@
 //! `get_running_loop()`), usable from any thread.
 
 use super::context::{self, EnterGuard};
-use super::Shared;
+use super::{RuntimeMetrics, Shared, TaskDump};
 use crate::loom::sync::Arc;
 use crate::task::raw::{Notified, RawTask, Schedule};
 use crate::task::{Task, TaskId, TaskInfo};
@@ -103,7 +103,33 @@ impl Handle {
 
     /// A snapshot of every live task of this runtime.
     pub fn all_tasks(&self) -> Vec<TaskInfo> {
-        self.shared.registry.snapshot()
+        let clock = &self.shared.clock;
+        self.shared.registry.snapshot(|stamp| clock.age(stamp))
+    }
+
+    /// A snapshot of the runtime's counters: per worker polls, steals,
+    /// parks, queue depth and budget-forced yields; live tasks; injector
+    /// depth; blocking threads. Taken without stopping anything.
+    pub fn metrics(&self) -> RuntimeMetrics {
+        let shared = &self.shared;
+        RuntimeMetrics {
+            workers: shared.remotes.len(),
+            live_tasks: shared.registry.len(),
+            injector_depth: shared.injector.len(),
+            blocking_threads: shared.blocking.num_threads(),
+            per_worker: shared
+                .remotes
+                .iter()
+                .map(|r| r.stats.snapshot(r.stealer.len()))
+                .collect(),
+        }
+    }
+
+    /// A tree of every live task (id, name, state, spawn location, parent,
+    /// age, polls, busy time), taken on the running runtime without stopping
+    /// it. Its `Display` is the text form.
+    pub fn dump(&self) -> TaskDump {
+        TaskDump::new(self.all_tasks(), self.num_workers())
     }
 
     /// Number of live (not yet completed) tasks.
@@ -137,7 +163,16 @@ impl Handle {
         F::Output: Send + 'static,
     {
         // Three references: the handle, the registry, the first Notified.
-        let raw = RawTask::new(future, self.clone(), TaskId::next(), name, location, 3);
+        let spawned = self.shared.clock.stamp();
+        let raw = RawTask::new_stamped(
+            future,
+            self.clone(),
+            TaskId::next(),
+            name,
+            location,
+            3,
+            spawned,
+        );
         // SAFETY: the handle's reference and JOIN_INTEREST go to `Task`; its
         // output type is `F::Output`.
         let task = unsafe { Task::from_raw(raw) };
@@ -167,6 +202,10 @@ impl Schedule for Handle {
 
     fn release(&self, task: RawTask) -> bool {
         self.shared.registry.remove(task)
+    }
+
+    fn unhandled_failure(&self, report: &dyn Fn() -> String) {
+        self.shared.unhandled_failure(report);
     }
 }
 

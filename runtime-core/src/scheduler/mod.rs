@@ -8,12 +8,16 @@ mod blocking;
 mod builder;
 pub(crate) mod context;
 mod driver;
+mod dump;
+pub(crate) mod failure;
 mod handle;
 pub(crate) mod idle;
 pub(crate) mod park;
 pub(crate) mod queue;
 mod runtime;
 pub(crate) mod shared;
+mod stats;
+mod watchdog;
 pub(crate) mod worker;
 mod yield_now;
 
@@ -21,8 +25,11 @@ pub use builder::Builder;
 pub use context::EnterGuard;
 #[doc(hidden)]
 pub use driver::{IoDriver, IoDriverFactory};
+pub use dump::TaskDump;
+pub use failure::Policy;
 pub use handle::{Handle, NoRuntime};
 pub use runtime::Runtime;
+pub use stats::{RuntimeMetrics, WorkerMetrics};
 pub use yield_now::{yield_now, YieldNow};
 
 pub(crate) use shared::Shared;
@@ -43,6 +50,7 @@ pub(crate) enum Flavor {
 pub(crate) struct Config {
     pub(crate) event_interval: u32,
     pub(crate) lifo_slot: bool,
+    pub(crate) unhandled_failure: Policy,
 }
 
 /// Spawns a task on the current runtime (asyncio's `create_task`). It starts

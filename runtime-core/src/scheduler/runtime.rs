@@ -3,7 +3,8 @@
 
 use super::context::{self, EnterGuard, WorkerContext};
 use super::driver::DriverThread;
-use super::{park, Builder, Flavor, Handle};
+use super::watchdog::Watchdog;
+use super::{park, Builder, Flavor, Handle, Shared};
 use crate::coop;
 use crate::loom::sync::atomic::{fence, AtomicBool, Ordering::*};
 use crate::loom::sync::Arc;
@@ -32,6 +33,7 @@ pub struct Runtime {
     handle: Handle,
     workers: Vec<JoinHandle<()>>,
     driver_thread: Option<DriverThread>,
+    watchdog: Option<Watchdog>,
 }
 
 impl Runtime {
@@ -44,11 +46,13 @@ impl Runtime {
         handle: Handle,
         workers: Vec<JoinHandle<()>>,
         driver_thread: DriverThread,
+        watchdog: Option<Watchdog>,
     ) -> Runtime {
         Runtime {
             handle,
             workers,
             driver_thread: Some(driver_thread),
+            watchdog,
         }
     }
 
@@ -112,6 +116,9 @@ impl Runtime {
         fence(SeqCst);
         for remote in shared.remotes.iter() {
             remote.unparker.unpark();
+        }
+        if let Some(mut watchdog) = self.watchdog.take() {
+            watchdog.stop();
         }
         let on_own_worker = context::is_worker_of(&shared);
         let deadline = timeout.map(|t| std::time::Instant::now() + t);
@@ -195,9 +202,39 @@ pub(crate) fn block_on<F: Future>(handle: &Handle, future: F) -> F::Output {
     match handle.shared.flavor {
         Flavor::MultiThread => {
             let _driving = context::enter_driving(None);
-            park::block_on_thread(future)
+            block_on_multi_thread(&handle.shared, future)
         }
         Flavor::CurrentThread => block_on_current_thread(handle, future),
+    }
+}
+
+/// The multi-thread flavor: the workers run the tasks; this thread polls
+/// `future` and sleeps in between. It is registered with the runtime so
+/// that the `ShutdownRuntime` failure policy can wake it.
+fn block_on_multi_thread<F: Future>(shared: &Shared, future: F) -> F::Output {
+    static NEXT_WAITER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let parker = park::Parker::new();
+    let id = NEXT_WAITER.fetch_add(1, Relaxed);
+    shared.block_on_waiters.lock().push((id, parker.unparker()));
+    struct Deregister<'a>(&'a Shared, u64);
+    impl Drop for Deregister<'_> {
+        fn drop(&mut self) {
+            self.0
+                .block_on_waiters
+                .lock()
+                .retain(|(id, _)| *id != self.1);
+        }
+    }
+    let _deregister = Deregister(shared, id);
+    let waker = parker.unparker().into_waker();
+    let mut cx = Context::from_waker(&waker);
+    let mut future = pin!(future);
+    loop {
+        shared.check_fatal();
+        if let Poll::Ready(out) = future.as_mut().poll(&mut cx) {
+            return out;
+        }
+        parker.park();
     }
 }
 
@@ -229,6 +266,7 @@ fn block_on_current_thread<F: Future>(handle: &Handle, future: F) -> F::Output {
         let _return_core = ReturnCore(&worker, shared);
         let parker = worker.with_core(|c| c.parker.clone());
         loop {
+            shared.check_fatal();
             if main.woken.swap(false, AcqRel) {
                 let (poll, _) = coop::with_budget(|| future.as_mut().poll(&mut cx));
                 if let Poll::Ready(out) = poll {

@@ -3,15 +3,19 @@
 
 use super::blocking::BlockingPool;
 use super::driver::Drivers;
+use super::failure::{emit, Policy};
 use super::idle::Idle;
 use super::park::Unparker;
 use super::queue::{retry, Injector, Stealer};
+use super::stats::WorkerStats;
+use super::watchdog::CoarseClock;
 use super::worker::Core;
 use super::{context, Config, Flavor};
 use crate::loom::sync::atomic::{fence, AtomicBool, Ordering::*};
 use crate::loom::sync::Mutex;
 use crate::task::raw::Notified;
 use crate::task::registry::Registry;
+use crossbeam_utils::CachePadded;
 
 pub(crate) struct Shared {
     pub(crate) flavor: Flavor,
@@ -30,11 +34,19 @@ pub(crate) struct Shared {
     pub(crate) cores: Mutex<Vec<Box<Core>>>,
     pub(crate) blocking: BlockingPool,
     pub(crate) drivers: Drivers,
+    /// Milliseconds since start, advanced by the watchdog (task ages).
+    pub(crate) clock: CoarseClock,
+    /// Set by the `ShutdownRuntime` failure policy: `block_on` panics with it.
+    pub(crate) fatal: Mutex<Option<String>>,
+    /// Threads blocked in `block_on`, to wake when `fatal` is set.
+    pub(crate) block_on_waiters: Mutex<Vec<(u64, Unparker)>>,
 }
 
 pub(crate) struct Remote {
     pub(crate) stealer: Stealer<Notified>,
     pub(crate) unparker: Unparker,
+    /// Written only by this worker; on its own cache line.
+    pub(crate) stats: CachePadded<WorkerStats>,
 }
 
 impl Shared {
@@ -120,6 +132,38 @@ impl Shared {
             self.remotes.iter().any(|r| !r.stealer.is_empty()) || !self.injector.is_empty();
         if pending {
             self.notify_parked();
+        }
+    }
+
+    /// Applies the unhandled-failure policy to a failed task whose result
+    /// nobody will retrieve.
+    pub(crate) fn unhandled_failure(&self, report: impl FnOnce() -> String) {
+        match self.config.unhandled_failure {
+            Policy::Ignore => {}
+            Policy::Log => emit(&report()),
+            Policy::Abort => {
+                emit(&report());
+                emit("aborting the process (unhandled-failure policy: Abort)");
+                std::process::abort();
+            }
+            Policy::ShutdownRuntime => {
+                let report = report();
+                emit(&report);
+                self.fatal.lock().get_or_insert(report);
+                for (_, waiter) in self.block_on_waiters.lock().iter() {
+                    waiter.unpark();
+                }
+                self.remotes[0].unparker.unpark();
+            }
+        }
+    }
+
+    /// Panics with the `ShutdownRuntime` report, if a failure triggered it
+    /// (called by `block_on` each time it wakes).
+    #[track_caller]
+    pub(crate) fn check_fatal(&self) {
+        if let Some(report) = self.fatal.lock().clone() {
+            panic!("runtime shut down by its unhandled-failure policy (ShutdownRuntime): {report}");
         }
     }
 

@@ -97,7 +97,10 @@ impl Core {
                     .stealer
                     .steal_batch_and_pop(&self.local)
                 {
-                    Steal::Success(task) => return Some(task),
+                    Steal::Success(task) => {
+                        shared.remotes[self.index].stats.stole();
+                        return Some(task);
+                    }
                     Steal::Retry => retry_round = true,
                     Steal::Empty => {}
                 }
@@ -147,19 +150,21 @@ pub(crate) fn run_task(worker: &WorkerContext, shared: &Shared, task: Notified) 
         drop(task);
         return;
     }
-    let was_last_searcher = worker.with_core(|core| {
-        if core.searching {
+    let (index, was_last_searcher) = worker.with_core(|core| {
+        let last = core.searching && {
             core.searching = false;
             shared.idle.transition_worker_from_searching()
-        } else {
-            false
-        }
+        };
+        (core.index, last)
     });
     if was_last_searcher {
         // Others may have work queued that this worker will not get to.
         shared.notify_parked();
     }
-    let ((), _forced_yield) = coop::with_budget(|| task.run());
+    let stats = &shared.remotes[index].stats;
+    stats.poll_started(task.id().as_u64());
+    let ((), forced_yield) = coop::with_budget(|| task.run());
+    stats.poll_ended(forced_yield);
 }
 
 /// Parks until notified (or shutdown). See README: "Parking and waking".
@@ -174,6 +179,7 @@ fn park(worker: &WorkerContext, shared: &Shared) {
     let Some((index, was_searching, parker)) = parking else {
         return;
     };
+    shared.remotes[index].stats.parked();
     if shared
         .idle
         .transition_worker_to_parked(index, was_searching)

@@ -117,7 +117,10 @@ fn complete<F: Future, S: Schedule>(
             .stage
             .with_mut(|stage| unsafe { std::mem::replace(&mut *stage, Stage::Consumed) });
         if let Stage::Finished(Err(error)) = &stage {
-            report::unretrieved_failure(header, error);
+            if error.is_panic() {
+                cell.scheduler
+                    .unhandled_failure(&|| report::describe(header, error));
+            }
         }
         let _ = catch_unwind(AssertUnwindSafe(move || drop(stage)));
     } else if snapshot.has_join_waker() {
@@ -198,7 +201,7 @@ pub(super) fn register_join_waker(header: &Header, waker: &Waker) -> bool {
 }
 
 /// The join handle is dropped: give up join interest and its reference.
-pub(super) fn drop_join_handle<F: Future, S>(cell: &Cell<F, S>, raw: RawTask) {
+pub(super) fn drop_join_handle<F: Future, S: Schedule>(cell: &Cell<F, S>, raw: RawTask) {
     let before = cell.header.state.drop_join_interest();
     if before.is_complete() {
         // The completer saw our interest and left the output to us.
@@ -207,7 +210,10 @@ pub(super) fn drop_join_handle<F: Future, S>(cell: &Cell<F, S>, raw: RawTask) {
             .stage
             .with_mut(|stage| unsafe { std::mem::replace(&mut *stage, Stage::Consumed) });
         if let Stage::Finished(Err(error)) = &stage {
-            report::unretrieved_failure(&cell.header, error);
+            if error.is_panic() {
+                cell.scheduler
+                    .unhandled_failure(&|| report::describe(&cell.header, error));
+            }
         }
         let _ = catch_unwind(AssertUnwindSafe(move || drop(stage)));
     } else {

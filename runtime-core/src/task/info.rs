@@ -5,6 +5,7 @@ use super::TaskId;
 use crate::loom::sync::atomic::Ordering::Relaxed;
 use std::fmt;
 use std::panic::Location;
+use std::time::Duration;
 
 /// What a task was doing when the snapshot was taken.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,10 +37,18 @@ pub struct TaskInfo {
     pub location: &'static Location<'static>,
     /// How many times it has been polled.
     pub polls: u64,
+    /// The task that spawned it, if it was spawned from a task.
+    pub parent: Option<TaskId>,
+    /// How long ago it was spawned (coarse; `None` when the runtime runs
+    /// without its watchdog, which keeps the coarse clock).
+    pub age: Option<Duration>,
+    /// Time it has spent being polled, as sampled by the slow-poll
+    /// watchdog (polls shorter than a sample interval mostly go unseen).
+    pub busy: Duration,
 }
 
 impl TaskInfo {
-    pub(crate) fn of(header: &Header) -> TaskInfo {
+    pub(crate) fn of(header: &Header, age: impl Fn(u32) -> Option<Duration>) -> TaskInfo {
         let s = header.state.load();
         let state = if s.is_complete() {
             TaskState::Complete
@@ -58,6 +67,9 @@ impl TaskInfo {
             state,
             location: header.location,
             polls: u64::from(header.polls.load(Relaxed)),
+            parent: header.parent,
+            age: age(header.spawned_ms),
+            busy: Duration::from_millis(u64::from(header.busy_ms.load(Relaxed))),
         }
     }
 }

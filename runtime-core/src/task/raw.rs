@@ -27,6 +27,12 @@ pub(crate) struct Header {
     pub(crate) id: TaskId,
     /// Polls so far; written by the poller, read by `all_tasks` (Relaxed).
     pub(crate) polls: AtomicU32,
+    /// Sampled time spent in poll, in ms (added by the slow-poll watchdog).
+    pub(crate) busy_ms: AtomicU32,
+    /// The runtime's coarse clock at spawn (0: unknown), for the task's age.
+    pub(crate) spawned_ms: u32,
+    /// The task that spawned this one, if any.
+    pub(crate) parent: Option<TaskId>,
     pub(crate) location: &'static Location<'static>,
     /// Name and done callbacks, allocated on first use.
     pub(crate) meta: MetaSlot,
@@ -91,6 +97,11 @@ pub(crate) trait Schedule: Send + Sync + Sized + 'static {
     /// The task completed: drop it from the live-task registry. Returns
     /// `true` if the registry held a reference, which the caller releases.
     fn release(&self, task: RawTask) -> bool;
+    /// A task failed and nobody will retrieve its result: apply the
+    /// runtime's unhandled-failure policy. `report` builds the message.
+    fn unhandled_failure(&self, report: &dyn Fn() -> String) {
+        crate::scheduler::failure::emit(&report());
+    }
 }
 
 /// An untyped, non-owning pointer to a task. Whoever copies it must hold a
@@ -124,12 +135,33 @@ impl RawTask {
         F::Output: Send + 'static,
         S: Schedule,
     {
+        RawTask::new_stamped(future, scheduler, id, name, location, refs, 0)
+    }
+
+    /// [`new`](Self::new), recording the runtime's coarse clock at spawn.
+    pub(crate) fn new_stamped<F, S>(
+        future: F,
+        scheduler: S,
+        id: TaskId,
+        name: Option<Box<str>>,
+        location: &'static Location<'static>,
+        refs: usize,
+        spawned_ms: u32,
+    ) -> RawTask
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+        S: Schedule,
+    {
         let cell = Box::new(Cell {
             header: Header {
                 state: State::new(refs),
                 vtable: vtable::<F, S>(),
                 id,
                 polls: AtomicU32::new(0),
+                busy_ms: AtomicU32::new(0),
+                spawned_ms,
+                parent: super::current::try_id(),
                 location,
                 meta: MetaSlot::new(name),
                 registry_key: UnsafeCell::new(usize::MAX),
@@ -269,6 +301,11 @@ impl Notified {
     /// `SCHEDULED` was set on its behalf.
     pub(crate) unsafe fn from_raw(raw: RawTask) -> Notified {
         Notified(raw)
+    }
+
+    /// The task's id.
+    pub(crate) fn id(&self) -> TaskId {
+        self.0.id()
     }
 
     /// Cancels the task without polling it (its queue is shutting down).

@@ -11,10 +11,11 @@
 //! a task spawned after shutdown is cancelled at once instead of being lost.
 
 use super::info::TaskInfo;
-use super::raw::RawTask;
+use super::raw::{Header, RawTask};
 use crate::loom::sync::Mutex;
 use crossbeam_utils::CachePadded;
 use slab::Slab;
+use std::time::Duration;
 
 pub(crate) struct Registry {
     shards: Box<[CachePadded<Mutex<Shard>>]>,
@@ -87,13 +88,22 @@ impl Registry {
         shard.tasks.drain().collect()
     }
 
+    /// Runs `f` on the live task with this id, under its shard's lock (so
+    /// the task cannot be freed meanwhile). Linear in the shard's size: for
+    /// diagnostics only.
+    pub(crate) fn with_task<R>(&self, id: u64, f: impl FnOnce(&Header) -> R) -> Option<R> {
+        let shard = self.shards[id as usize & (self.shards.len() - 1)].lock();
+        let task = shard.tasks.iter().find(|(_, t)| t.id().as_u64() == id)?.1;
+        Some(f(task.header()))
+    }
+
     /// Number of live tasks.
     pub(crate) fn len(&self) -> usize {
         self.shards.iter().map(|s| s.lock().tasks.len()).sum()
     }
 
     /// A snapshot of every live task.
-    pub(crate) fn snapshot(&self) -> Vec<TaskInfo> {
+    pub(crate) fn snapshot(&self, age: impl Fn(u32) -> Option<Duration>) -> Vec<TaskInfo> {
         let mut out = Vec::new();
         for shard in self.shards.iter() {
             let shard = shard.lock();
@@ -103,7 +113,7 @@ impl Registry {
                 shard
                     .tasks
                     .iter()
-                    .map(|(_, task)| TaskInfo::of(task.header())),
+                    .map(|(_, task)| TaskInfo::of(task.header(), &age)),
             );
         }
         out.sort_by_key(|info| info.id);

@@ -1,0 +1,198 @@
+//! The slow-poll watchdog: reports a task that keeps a worker busy past the
+//! threshold, while it still blocks, and again when it lets go.
+//!
+//! # Protocol
+//!
+//! Workers do not read the clock around polls (two clock reads per poll
+//! would cost more than the target overhead). Instead each worker bumps its
+//! `poll_seq` at the start and end of every poll (odd = polling) and records
+//! the id of the task it polls (`stats.rs`). This thread wakes every quarter
+//! of the threshold and, per worker, compares `poll_seq` with what it saw
+//! last time:
+//!
+//! - odd and unchanged: the same poll is still running. Its duration is at
+//!   least the time since the watchdog first saw it; once that reaches the
+//!   threshold, the task is reported ("has been blocking worker N for ...")
+//!   with its name, id and spawn location. The sample interval is also
+//!   added to the task's busy time (shown by `Handle::dump`).
+//! - changed after a report: the slow poll ended; it is reported again with
+//!   its total duration (accurate to a quarter of the threshold).
+//!
+//! The thread also advances the runtime's coarse clock (milliseconds since
+//! start), which spawns read to stamp each task's age for `dump` without a
+//! clock read of their own.
+//!
+//! Task names are looked up through the live-task registry by id, under the
+//! shard lock, so the watchdog never touches a task that may be freed.
+
+use super::failure::emit;
+use super::Shared;
+use crate::loom::sync::atomic::{AtomicU32, Ordering::*};
+use crate::loom::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
+
+/// Milliseconds since the runtime started, advanced by the watchdog.
+pub(crate) struct CoarseClock {
+    start: Instant,
+    ms: AtomicU32,
+}
+
+impl CoarseClock {
+    pub(crate) fn new() -> CoarseClock {
+        CoarseClock {
+            start: Instant::now(),
+            ms: AtomicU32::new(0),
+        }
+    }
+
+    /// A spawn's timestamp: 0 means "unknown" (no watchdog running).
+    pub(crate) fn stamp(&self) -> u32 {
+        self.ms.load(Relaxed)
+    }
+
+    fn advance(&self) {
+        let ms = self
+            .start
+            .elapsed()
+            .as_millis()
+            .min(u128::from(u32::MAX - 1)) as u32;
+        self.ms.store(ms + 1, Relaxed);
+    }
+
+    /// How long ago `stamp` was taken, if known.
+    pub(crate) fn age(&self, stamp: u32) -> Option<Duration> {
+        let now = self.ms.load(Relaxed);
+        (stamp != 0 && now != 0)
+            .then(|| Duration::from_millis(u64::from(now.saturating_sub(stamp))))
+    }
+}
+
+/// The running watchdog thread; stopped and joined by `stop`.
+pub(crate) struct Watchdog {
+    stop: Arc<(Mutex<bool>, Condvar)>,
+    thread: Option<crate::loom::thread::JoinHandle<()>>,
+}
+
+struct WorkerView {
+    seq: u64,
+    task: u64,
+    first_seen: Instant,
+    reported: bool,
+}
+
+impl Watchdog {
+    pub(crate) fn start(
+        shared: Arc<Shared>,
+        threshold: Duration,
+        thread_name: String,
+    ) -> std::io::Result<Watchdog> {
+        // Start the coarse clock now, so tasks spawned before the first tick
+        // get an age too.
+        shared.clock.advance();
+        let stop = Arc::new((Mutex::new(false), Condvar::new()));
+        let stop2 = stop.clone();
+        let tick = (threshold / 4).max(Duration::from_millis(1));
+        let thread = crate::loom::thread::Builder::new()
+            .name(thread_name)
+            .spawn(move || run(&shared, threshold, tick, &stop2))?;
+        Ok(Watchdog {
+            stop,
+            thread: Some(thread),
+        })
+    }
+
+    pub(crate) fn stop(&mut self) {
+        *self.stop.0.lock() = true;
+        self.stop.1.notify_all();
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for Watchdog {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+fn run(shared: &Shared, threshold: Duration, tick: Duration, stop: &(Mutex<bool>, Condvar)) {
+    let mut views: Vec<WorkerView> = (0..shared.remotes.len())
+        .map(|_| WorkerView {
+            seq: 0,
+            task: 0,
+            first_seen: Instant::now(),
+            reported: false,
+        })
+        .collect();
+    let tick_ms = u32::try_from(tick.as_millis()).unwrap_or(u32::MAX);
+    loop {
+        shared.clock.advance();
+        // One more pass after being stopped, so a slow poll that ended just
+        // before shutdown still gets its closing report.
+        let stopping = {
+            let mut stopped = stop.0.lock();
+            if !*stopped {
+                stop.1.wait_timeout(&mut stopped, tick);
+            }
+            *stopped
+        };
+        let now = Instant::now();
+        for (index, view) in views.iter_mut().enumerate() {
+            let stats = &shared.remotes[index].stats;
+            let seq = stats.poll_seq.load(Acquire);
+            let task = stats.current_task.load(Relaxed);
+            if seq != view.seq {
+                if view.reported {
+                    let ran = now - view.first_seen;
+                    report(shared, view.task, index, ran, false);
+                }
+                *view = WorkerView {
+                    seq,
+                    task,
+                    first_seen: now,
+                    reported: false,
+                };
+                continue;
+            }
+            if seq % 2 == 0 {
+                continue; // idle, or between polls
+            }
+            shared.registry.with_task(task, |header| {
+                header.busy_ms.fetch_add(tick_ms, Relaxed);
+            });
+            let ran = now - view.first_seen;
+            if ran >= threshold && !view.reported {
+                view.reported = true;
+                report(shared, task, index, ran, true);
+            }
+        }
+        if stopping {
+            return;
+        }
+    }
+}
+
+fn report(shared: &Shared, task: u64, worker: usize, ran: Duration, still_running: bool) {
+    let described = shared
+        .registry
+        .with_task(task, |header| {
+            let name = header.meta.name();
+            let who = match name {
+                Some(name) => format!("task '{name}'"),
+                None => "task".to_owned(),
+            };
+            format!("{who} (id {}, spawned at {})", header.id, header.location)
+        })
+        .unwrap_or_else(|| format!("task (id {task})"));
+    let ms = ran.as_secs_f64() * 1000.0;
+    let message = if still_running {
+        format!(
+            "slow poll: {described} has been blocking worker {worker} for {ms:.0} ms and is \
+             still running (a blocking call in async code? use spawn_blocking)"
+        )
+    } else {
+        format!("slow poll: {described} blocked worker {worker} for about {ms:.0} ms")
+    };
+    emit(&message);
+}

@@ -93,43 +93,40 @@ fn slow_poll_detection_can_be_turned_off() {
 
 #[test]
 fn detached_panics_follow_the_policy() {
-    match child_mode().as_deref() {
-        Some(mode @ ("log" | "ignore" | "shutdown" | "abort")) => {
-            let policy = match mode {
-                "log" => Policy::Log,
-                "ignore" => Policy::Ignore,
-                "shutdown" => Policy::ShutdownRuntime,
-                _ => Policy::Abort,
-            };
-            let rt = runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .unhandled_failure(policy)
-                .build()
-                .unwrap();
-            let wait_forever = matches!(policy, Policy::ShutdownRuntime | Policy::Abort);
-            rt.block_on(async move {
-                let orphan = runtime::task::Builder::new()
-                    .name("orphan")
-                    .spawn(async { panic!("nobody is listening") });
-                let (tx, rx) = runtime::sync::oneshot::channel();
-                orphan.add_done_callback(move |_| {
-                    let _ = tx.send(());
-                });
-                orphan.detach();
-                if wait_forever {
-                    // Only the policy can end this: by making block_on panic
-                    // (ShutdownRuntime) or by aborting the process.
-                    pending::<()>().await;
-                }
-                let _ = rx.await;
+    if let Some(mode @ ("log" | "ignore" | "shutdown" | "abort")) = child_mode().as_deref() {
+        let policy = match mode {
+            "log" => Policy::Log,
+            "ignore" => Policy::Ignore,
+            "shutdown" => Policy::ShutdownRuntime,
+            _ => Policy::Abort,
+        };
+        let rt = runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .unhandled_failure(policy)
+            .build()
+            .unwrap();
+        let wait_forever = matches!(policy, Policy::ShutdownRuntime | Policy::Abort);
+        rt.block_on(async move {
+            let orphan = runtime::task::Builder::new()
+                .name("orphan")
+                .spawn(async { panic!("nobody is listening") });
+            let (tx, rx) = runtime::sync::oneshot::channel();
+            orphan.add_done_callback(move |_| {
+                let _ = tx.send(());
             });
-            // Dropping the runtime joins its workers, so the report of the
-            // task they completed has been made by now.
-            drop(rt);
-            eprintln!("block_on returned normally");
-            return;
-        }
-        _ => {}
+            orphan.detach();
+            if wait_forever {
+                // Only the policy can end this: by making block_on panic
+                // (ShutdownRuntime) or by aborting the process.
+                pending::<()>().await;
+            }
+            let _ = rx.await;
+        });
+        // Dropping the runtime joins its workers, so the report of the
+        // task they completed has been made by now.
+        drop(rt);
+        eprintln!("block_on returned normally");
+        return;
     }
     watchdog(LIMIT, || {
         let test = "detached_panics_follow_the_policy";

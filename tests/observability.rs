@@ -179,6 +179,8 @@ fn metrics_count_a_known_workload() {
             });
             runtime::time::sleep(Duration::from_millis(20)).await;
             spinner.cancel();
+            // Its cancellation passes through the injector: wait for it.
+            assert!(spinner.await.unwrap_err().is_cancelled());
         });
         let m = rt.handle().metrics();
         assert_eq!(m.workers, 2);

@@ -129,6 +129,19 @@ pub(crate) fn is_driving() -> bool {
     CONTEXT.try_with(|c| c.driving.get()).unwrap_or(false)
 }
 
+/// Runs `f` with a borrow of the current runtime's handle (no clone). `f`
+/// must not run user code that could enter a runtime on this thread.
+pub(crate) fn with_current_handle<R>(f: impl FnOnce(Option<&Handle>) -> R) -> R {
+    let mut f = Some(f);
+    match CONTEXT.try_with(|c| {
+        let handle = c.handle.borrow();
+        (f.take().expect("called once"))(handle.as_ref())
+    }) {
+        Ok(out) => out,
+        Err(_) => (f.take().expect("called once"))(None),
+    }
+}
+
 /// The current runtime's handle, if any.
 pub(crate) fn current_handle() -> Option<Handle> {
     CONTEXT

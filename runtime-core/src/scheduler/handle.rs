@@ -162,6 +162,27 @@ impl Handle {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
+        let (task, rejected) = self.spawn_start(future, name, location);
+        if let Some(rejected) = rejected {
+            rejected.finish();
+        }
+        task
+    }
+
+    /// Spawns, except that a task refused because the runtime has shut down
+    /// is handed back to be cancelled by the caller (`Rejected::finish`),
+    /// outside whatever borrow the caller holds: cancelling drops the
+    /// future, which runs user code.
+    pub(crate) fn spawn_start<F>(
+        &self,
+        future: F,
+        name: Option<Box<str>>,
+        location: &'static Location<'static>,
+    ) -> (Task<F::Output>, Option<Rejected>)
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
         // Three references: the handle, the registry, the first Notified.
         let spawned = self.shared.clock.stamp();
         let raw = RawTask::new_stamped(
@@ -179,15 +200,27 @@ impl Handle {
         // SAFETY: the first Notified takes its reference and SCHEDULED.
         let notified = unsafe { Notified::from_raw(raw) };
         match self.shared.registry.insert(raw) {
-            Ok(()) => self.shared.schedule_spawn(notified),
-            Err(raw) => {
-                // Shut down: cancel it now with the registry's reference,
-                // then drop the unpolled Notified.
-                raw.shutdown();
-                drop(notified);
+            Ok(()) => {
+                self.shared.schedule_spawn(notified);
+                (task, None)
             }
+            Err(raw) => (task, Some(Rejected { raw, notified })),
         }
-        task
+    }
+}
+
+/// A task spawned after shutdown, to be cancelled at once.
+pub(crate) struct Rejected {
+    /// Holds the registry's reference, which `shutdown` consumes.
+    raw: RawTask,
+    /// The first, never-queued Notified.
+    notified: Notified,
+}
+
+impl Rejected {
+    pub(crate) fn finish(self) {
+        self.raw.shutdown();
+        drop(self.notified);
     }
 }
 

@@ -77,7 +77,21 @@ where
     F::Output: Send + 'static,
 {
     let location = Location::caller();
-    Handle::current_for("runtime::spawn").spawn_inner(future, None, location)
+    // Borrow the thread's handle instead of cloning it: no reference-count
+    // traffic on the runtime's shared state for each spawn.
+    let spawned = context::with_current_handle(|handle| {
+        handle.map(|handle| handle.spawn_start(future, None, location))
+    });
+    let Some((task, rejected)) = spawned else {
+        panic!(
+            "runtime::spawn called outside of a runtime: call it from within #[runtime::main], \
+             Runtime::block_on or a spawned task, or use Handle::spawn"
+        );
+    };
+    if let Some(rejected) = rejected {
+        rejected.finish();
+    }
+    task
 }
 
 /// Runs a blocking closure on the runtime's blocking pool, never on a

@@ -117,9 +117,6 @@ impl Runtime {
         for remote in shared.remotes.iter() {
             remote.unparker.unpark();
         }
-        if let Some(mut watchdog) = self.watchdog.take() {
-            watchdog.stop();
-        }
         let on_own_worker = context::is_worker_of(&shared);
         let deadline = timeout.map(|t| std::time::Instant::now() + t);
         for worker in self.workers.drain(..) {
@@ -147,6 +144,11 @@ impl Runtime {
             } else {
                 shared.shutdown_tasks();
             }
+        }
+        // After the workers are joined: every poll has recorded its end, so
+        // the watchdog's last pass can close any slow-poll report.
+        if let Some(mut watchdog) = self.watchdog.take() {
+            watchdog.stop();
         }
         let remaining = deadline.map(|d| d.saturating_duration_since(std::time::Instant::now()));
         shared.blocking.shutdown(remaining);

@@ -83,10 +83,10 @@ where
         handle.map(|handle| handle.spawn_start(future, None, location))
     });
     let Some((task, rejected)) = spawned else {
-        panic!(
-            "runtime::spawn called outside of a runtime: call it from within #[runtime::main], \
-             Runtime::block_on or a spawned task, or use Handle::spawn"
-        );
+        // Same wording (and a `String` payload) as every other "outside of a
+        // runtime" panic.
+        Handle::current_for("runtime::spawn");
+        unreachable!("current_for panics outside a runtime");
     };
     if let Some(rejected) = rejected {
         rejected.finish();

@@ -139,3 +139,27 @@ fn tasks_dropped_at_shutdown_may_spawn_and_wake() {
         );
     });
 }
+
+#[test]
+fn shutdown_timeout_does_not_wait_for_a_worker_stuck_in_a_poll() {
+    watchdog(LIMIT, || {
+        let rt = runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .slow_poll_threshold(None)
+            .build()
+            .unwrap();
+        let (stuck_tx, stuck_rx) = mpsc::channel();
+        let (release_tx, release_rx) = mpsc::channel::<()>();
+        let task = rt.spawn(async move {
+            stuck_tx.send(()).unwrap();
+            // A blocking call inside async code: the worker is stuck here.
+            let _ = release_rx.recv();
+        });
+        stuck_rx.recv().unwrap();
+        rt.shutdown_timeout(Duration::from_millis(50));
+        // Returned while the worker is still stuck; releasing it lets the
+        // worker finish the poll and exit.
+        assert!(!task.is_finished());
+        release_tx.send(()).unwrap();
+    });
+}

@@ -125,7 +125,7 @@ impl Runtime {
                 // themselves; joining would wait for this very thread.
                 continue;
             }
-            let _ = worker.join();
+            join_until(worker, deadline);
         }
         {
             // Whatever the workers did not reach (current-thread flavor: all
@@ -172,6 +172,24 @@ impl std::fmt::Debug for Runtime {
             .field("handle", &self.handle)
             .finish()
     }
+}
+
+/// Joins a worker, waiting at most until `deadline`. A worker still stuck
+/// in a poll then is left to finish on its own: it holds its own handle to
+/// the runtime, and cancels the task when the poll returns.
+fn join_until(worker: JoinHandle<()>, deadline: Option<std::time::Instant>) {
+    #[cfg(not(runtime_loom))]
+    if let Some(deadline) = deadline {
+        while !worker.is_finished() {
+            if std::time::Instant::now() >= deadline {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    }
+    #[cfg(runtime_loom)]
+    let _ = deadline;
+    let _ = worker.join();
 }
 
 /// Installs a worker context for shutdown work if this thread is not already

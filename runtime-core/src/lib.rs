@@ -7,10 +7,6 @@
 
 #![warn(missing_docs)]
 
-#[cfg(runtime_loom)]
-#[doc(hidden)]
-#[path = "loom/exports.rs"]
-pub mod __loom;
 pub(crate) mod loom;
 
 pub mod coop;

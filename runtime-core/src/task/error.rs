@@ -14,7 +14,11 @@ use std::sync::Mutex;
 /// task 'fetch' (id 7) panicked: connection refused
 /// task 12 was cancelled
 /// ```
-pub struct JoinError {
+pub struct JoinError(Box<Inner>);
+
+/// Boxed, so that a task's output slot (`Result<T, JoinError>`) costs one
+/// pointer for the error: every task carries that slot, few ever fail.
+struct Inner {
     repr: Repr,
     id: TaskId,
     name: Option<Box<str>>,
@@ -31,11 +35,11 @@ enum Repr {
 
 impl JoinError {
     pub(crate) fn cancelled(header: &Header) -> JoinError {
-        JoinError {
+        JoinError(Box::new(Inner {
             repr: Repr::Cancelled,
             id: header.id,
             name: header.meta.name_boxed(),
-        }
+        }))
     }
 
     pub(crate) fn panic(header: &Header, payload: Box<dyn Any + Send + 'static>) -> JoinError {
@@ -44,32 +48,32 @@ impl JoinError {
         } else {
             Repr::Panic(Mutex::new(payload))
         };
-        JoinError {
+        JoinError(Box::new(Inner {
             repr,
             id: header.id,
             name: header.meta.name_boxed(),
-        }
+        }))
     }
 
     /// The task was cancelled before it finished.
     pub fn is_cancelled(&self) -> bool {
-        matches!(self.repr, Repr::Cancelled)
+        matches!(self.0.repr, Repr::Cancelled)
     }
 
     /// The task panicked.
     pub fn is_panic(&self) -> bool {
-        matches!(self.repr, Repr::Panic(_))
+        matches!(self.0.repr, Repr::Panic(_))
     }
 
     /// The task was a `TaskGroup` member that returned `Err`: the error
     /// itself went to the group, whose `join` reports it.
     pub fn is_failed(&self) -> bool {
-        matches!(self.repr, Repr::Failed)
+        matches!(self.0.repr, Repr::Failed)
     }
 
     /// How the task ended.
     pub fn outcome(&self) -> super::TaskOutcome {
-        match self.repr {
+        match self.0.repr {
             Repr::Cancelled => super::TaskOutcome::Cancelled,
             Repr::Failed => super::TaskOutcome::Failed,
             Repr::Panic(_) => super::TaskOutcome::Panicked,
@@ -89,15 +93,18 @@ impl JoinError {
 
     /// The panic payload, or the error itself if the task was cancelled.
     pub fn try_into_panic(self) -> Result<Box<dyn Any + Send + 'static>, JoinError> {
-        match self.repr {
+        if !self.is_panic() {
+            return Err(self);
+        }
+        match self.0.repr {
             Repr::Panic(payload) => Ok(payload.into_inner().unwrap_or_else(|p| p.into_inner())),
-            Repr::Cancelled | Repr::Failed => Err(self),
+            Repr::Cancelled | Repr::Failed => unreachable!("checked above"),
         }
     }
 
     /// The panic message, when the payload is a string (as with `panic!`).
     pub fn panic_message(&self) -> Option<String> {
-        match &self.repr {
+        match &self.0.repr {
             Repr::Panic(payload) => {
                 let payload = payload.lock().unwrap_or_else(|p| p.into_inner());
                 panic_message(&**payload).map(str::to_owned)
@@ -108,18 +115,18 @@ impl JoinError {
 
     /// The id of the task.
     pub fn id(&self) -> TaskId {
-        self.id
+        self.0.id
     }
 
     /// The task's name when it ended, if it had one.
     pub fn name(&self) -> Option<&str> {
-        self.name.as_deref()
+        self.0.name.as_deref()
     }
 
     fn fmt_task(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.name {
-            Some(name) => write!(f, "task '{name}' (id {})", self.id),
-            None => write!(f, "task {}", self.id),
+        match &self.0.name {
+            Some(name) => write!(f, "task '{name}' (id {})", self.0.id),
+            None => write!(f, "task {}", self.0.id),
         }
     }
 }
@@ -140,7 +147,7 @@ pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> Option<&str> {
 impl fmt::Display for JoinError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.fmt_task(f)?;
-        match &self.repr {
+        match &self.0.repr {
             Repr::Cancelled => f.write_str(" was cancelled"),
             Repr::Failed => f.write_str(" failed; its error was handed to its task group"),
             Repr::Panic(_) => match self.panic_message() {
@@ -153,15 +160,15 @@ impl fmt::Display for JoinError {
 
 impl fmt::Debug for JoinError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let kind = match self.repr {
+        let kind = match self.0.repr {
             Repr::Cancelled => "Cancelled",
             Repr::Failed => "Failed",
             Repr::Panic(_) => "Panic",
         };
         f.debug_struct("JoinError")
             .field("kind", &kind)
-            .field("id", &self.id)
-            .field("name", &self.name)
+            .field("id", &self.0.id)
+            .field("name", &self.0.name)
             .field("message", &self.panic_message())
             .finish()
     }

@@ -422,3 +422,23 @@ unsafe fn shutdown<F: Future, S: Schedule>(ptr: NonNull<Header>) {
     let cell = unsafe { cell::<F, S>(ptr) };
     harness::shutdown(cell, RawTask { ptr });
 }
+
+#[cfg(all(test, not(runtime_loom)))]
+mod tests {
+    use super::*;
+    use std::mem::size_of;
+
+    #[test]
+    fn a_join_error_is_one_pointer() {
+        assert_eq!(size_of::<JoinError>(), size_of::<usize>());
+        assert_eq!(size_of::<Result<(), JoinError>>(), size_of::<usize>());
+    }
+
+    /// Idle memory per task is a benchmark target; keep the cell of a task
+    /// with a zero-sized future within two cache lines.
+    #[test]
+    fn a_small_task_fits_two_cache_lines() {
+        let size = size_of::<Cell<std::future::Pending<()>, crate::scheduler::Handle>>();
+        assert!(size <= 128, "task cell grew to {size} bytes");
+    }
+}

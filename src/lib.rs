@@ -77,3 +77,8 @@ pub use runtime_core::sync;
 pub mod coop {
     pub use runtime_core::coop::{has_budget_remaining, poll_proceed, refund, BUDGET_PER_POLL};
 }
+
+/// The README's Rust examples run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -65,11 +65,11 @@ pub(crate) mod sync {
         slot: &mut MutexGuard<'a, T>,
         f: impl FnOnce(MutexGuard<'a, T>) -> MutexGuard<'a, T>,
     ) {
+        // `f` is a condvar wait, which only panics when loom aborts the whole
+        // execution; the process then unwinds out of the model and the
+        // duplicated guard below is never observed.
         // SAFETY: the guard is moved out of `slot` and a guard for the same
-        // mutex is written back before `slot` is used again. `f` is a condvar
-        // wait, which only panics when loom aborts the whole execution, in
-        // which case the process unwinds out of the model and the duplicated
-        // guard is never observed.
+        // mutex is written back before `slot` is used again.
         unsafe {
             let guard = std::ptr::read(slot);
             std::ptr::write(slot, f(guard));

@@ -172,11 +172,12 @@ pub(super) fn register_join_waker(header: &Header, waker: &Waker) -> bool {
         return true;
     }
     if snapshot.has_join_waker() {
-        // SAFETY: while JOIN_WAKER is set nobody writes the slot; reading it
-        // concurrently with the completer's read is fine.
-        let same = header
-            .join_waker
-            .with(|w| unsafe { &*w }.as_ref().is_some_and(|w| w.will_wake(waker)));
+        let same = header.join_waker.with(|w| {
+            // SAFETY: while JOIN_WAKER is set nobody writes the slot; reading
+            // it concurrently with the completer's read is fine.
+            let current = unsafe { &*w };
+            current.as_ref().is_some_and(|w| w.will_wake(waker))
+        });
         if same {
             return false;
         }
@@ -184,11 +185,11 @@ pub(super) fn register_join_waker(header: &Header, waker: &Waker) -> bool {
             return true;
         }
     }
-    // SAFETY: JOIN_WAKER is clear and we hold JOIN_INTEREST: the handle owns
-    // the slot until it sets the bit.
-    header
-        .join_waker
-        .with_mut(|w| unsafe { *w = Some(waker.clone()) });
+    header.join_waker.with_mut(|w| {
+        // SAFETY: JOIN_WAKER is clear and we hold JOIN_INTEREST: the handle
+        // owns the slot until it sets the bit.
+        unsafe { *w = Some(waker.clone()) }
+    });
     match state.set_join_waker() {
         Ok(_) => false,
         Err(_) => {

@@ -164,13 +164,17 @@ impl<T> Task<T> {
 
     /// Runs `f` on the task's result without taking it, if the task has
     /// finished and the result was not already taken by awaiting.
-    pub fn peek_result<R>(&self, f: impl FnOnce(&Result<T, JoinError>) -> R) -> Option<R> {
+    ///
+    /// Takes `&mut self`: `Task<T>` is `Sync` for any `T: Send`, so handing
+    /// out `&T` through `&self` would let two threads share a `T` that is
+    /// not `Sync`.
+    pub fn peek_result<R>(&mut self, f: impl FnOnce(&Result<T, JoinError>) -> R) -> Option<R> {
         if !self.is_finished() {
             return None;
         }
         // SAFETY: `T` is the output type, this handle holds JOIN_INTEREST,
-        // and the task is complete; `&self` excludes a concurrent `poll`
-        // (which needs `&mut`).
+        // and the task is complete; `&mut self` excludes any other access
+        // to the output through this handle.
         unsafe { self.raw.peek_output(f) }
     }
 

@@ -2,9 +2,9 @@
 //! system.
 //!
 //! A task is one heap allocation, a [`Cell`]: the [`Header`] first (so a
-//! pointer to the cell is a pointer to the header), then the scheduler handle,
-//! then the stage (the future, later its output), then the join waker. Every
-//! type-erased pointer in the system is a `NonNull<Header>`; the [`Vtable`]
+//! pointer to the cell is a pointer to the header; it also holds the join
+//! waker), then the scheduler handle, then the stage (the future, later its
+//! output). Every type-erased pointer in the system is a `NonNull<Header>`; the [`Vtable`]
 //! stored in the header knows the concrete `Cell<F, S>` and casts back.
 
 use super::harness;
@@ -65,6 +65,10 @@ pub(crate) struct Cell<F: Future, S> {
     /// it found no join interest), or by `dealloc`.
     pub(crate) stage: UnsafeCell<Stage<F>>,
 }
+
+// Every `NonNull<Header>` is also a pointer to its `Cell`: the header must
+// stay the first field of the `repr(C)` cell.
+const _: () = assert!(std::mem::offset_of!(Cell<std::future::Ready<()>, ()>, header) == 0);
 
 /// Type-erased operations on a task.
 pub(crate) struct Vtable {

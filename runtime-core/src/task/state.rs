@@ -13,7 +13,7 @@
 //! | 2 | `COMPLETE` | the future has been dropped and the output (or the `JoinError`) stored | never | `RUNNING`, `SCHEDULED` being acted upon |
 //! | 3 | `CANCELLED` | `Task::cancel`, task-group cancellation or runtime shutdown | when the task completes with a value anyway (it finished before it saw the request) | nothing: it is a request the next owner of `RUNNING` honours |
 //! | 4 | `JOIN_INTEREST` | at spawn: the `Task<T>` handle exists | the handle is dropped | the runtime dropping the output (the handle will read it) |
-//! | 5 | `JOIN_WAKER` | the handle stored a waker in the trailer | the handle takes the waker back to replace it, or drops | the handle writing the waker slot (the completer may read it) |
+//! | 5 | `JOIN_WAKER` | the handle stored a waker in the header's join-waker slot | the handle takes the waker back to replace it, or drops | the handle writing the waker slot (the completer may read it) |
 //! | 6 | `HAS_CALLBACKS` | `add_done_callback` registered a callback (in the task's `Meta`) before completion | never | the completer skipping the callback list |
 //! | 7 | `PANICKED` | at completion, if the task panicked | never | - |
 //! | 8 | `FAILED` | at completion, if a task-group member returned `Err` (its error went to the group) | never | - |

@@ -231,13 +231,20 @@ impl<E: Send + 'static> TaskGroup<E> {
             .handle
             .spawn_inner(member, name.map(String::into_boxed_str), location);
         let id = task.id();
-        self.shared
-            .state
-            .lock()
-            .members
-            .insert(id, task.abort_handle());
+        let closed = {
+            let mut state = self.shared.state.lock();
+            state.members.insert(id, task.abort_handle());
+            state.closed
+        };
         if let Some(parent) = &self.shared.parent {
             parent.nested_started();
+        }
+        if closed {
+            // The group closed between the spawn and the insertion, and the
+            // member may already have been polled (past its own check of
+            // `closed`) without being in the list `close` cancelled: cancel it
+            // here. Inserting under the lock makes this check exhaustive.
+            task.cancel();
         }
         let shared = self.shared.clone();
         task.add_done_callback(move |_| shared.member_done(id));

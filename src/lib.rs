@@ -28,8 +28,8 @@ mod runtime;
 pub use runtime::{run, Builder, Runtime};
 pub use runtime_core::gather;
 pub use runtime_core::group::{
-    as_completed, gather, gather_settled, shield, try_gather, wait, wait_timeout, AsCompleted,
-    Failable, Failure, FailureKind, GroupError, ReturnWhen, TaskGroup,
+    as_completed, gather, gather_settled, shield, task_group, try_gather, wait, wait_timeout,
+    AsCompleted, Failable, Failure, FailureKind, GroupError, ReturnWhen, TaskGroup,
 };
 pub use runtime_core::scheduler::{
     all_tasks, spawn, spawn_blocking, yield_now, EnterGuard, Handle, NoRuntime, Policy,

@@ -309,3 +309,33 @@ fn done_callbacks_race_completion_and_run_exactly_once() {
         assert_eq!(count.load(SeqCst), 2_000);
     });
 }
+
+#[test]
+fn the_scoped_form_always_joins() {
+    watchdog(LIMIT, || {
+        rt(2, "tg-scope").block_on(async {
+            let dropped = Arc::new(AtomicUsize::new(0));
+            let d = dropped.clone();
+            let result = runtime::task_group(|tg| async move {
+                let guard = DropFlag(d);
+                tg.spawn_named("waiter", async move {
+                    let _g = guard;
+                    pending::<()>().await;
+                    Ok(())
+                });
+                tg.spawn_named("failer", async { Err::<(), _>("scoped failure".to_string()) });
+                "body done"
+            })
+            .await;
+            let err = result.unwrap_err();
+            assert_eq!(err.len(), 1);
+            assert_eq!(dropped.load(SeqCst), 1, "the sibling was cancelled before return");
+            let ok = runtime::task_group(|tg| async move {
+                tg.spawn(async { Ok::<_, String>(()) });
+                7
+            })
+            .await;
+            assert_eq!(ok.unwrap(), 7);
+        });
+    });
+}

@@ -13,7 +13,7 @@ pub use as_completed::{as_completed, AsCompleted};
 pub use error::{Failure, FailureKind, GroupError};
 pub use gather::{gather, gather_settled, try_gather};
 pub use shield::shield;
-pub use task_group::TaskGroup;
+pub use task_group::{task_group, TaskGroup};
 pub use wait::{wait, wait_timeout, Failable, ReturnWhen};
 
 /// Cancels the tasks behind `gather!` if its future is dropped before they

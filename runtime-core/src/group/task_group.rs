@@ -426,3 +426,42 @@ where
         }
     }
 }
+
+/// Runs `body` with a new [`TaskGroup`] and then joins the group: the scoped
+/// form of `async with asyncio.TaskGroup() as tg:`. The group's tasks can
+/// never outlive the call; if the returned future is dropped early, they are
+/// cancelled.
+///
+/// Returns `body`'s value once every task has finished, or every failure.
+///
+/// ```
+/// # runtime_core::scheduler::run(async {
+/// use runtime_core::group::task_group;
+///
+/// let total = task_group(|tg| async move {
+///     let a = tg.spawn(async { Ok::<_, String>(20) });
+///     let b = tg.spawn(async { Ok(22) });
+///     a.await.unwrap().unwrap() + b.await.unwrap().unwrap()
+/// })
+/// .await
+/// .unwrap();
+/// assert_eq!(total, 42);
+/// # });
+/// ```
+///
+/// # Panics
+/// Outside a runtime.
+#[track_caller]
+pub fn task_group<E, R, F, Fut>(body: F) -> impl Future<Output = Result<R, GroupError<E>>>
+where
+    E: Send + 'static,
+    F: FnOnce(TaskGroup<E>) -> Fut,
+    Fut: Future<Output = R>,
+{
+    let group = TaskGroup::new();
+    let inner = group.clone();
+    async move {
+        let out = body(inner).await;
+        group.join().await.map(|()| out)
+    }
+}

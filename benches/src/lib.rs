@@ -7,9 +7,15 @@
 //!
 //! Adding a workload: write one file under `src/workloads/` with a function
 //! per runtime, and list it in [`workloads::ALL`]; the `ratio` table picks
-//! it up as one more row.
+//! it up as one more row. For criterion, add one function to a
+//! `benches/*.rs` file calling [`crit::bench_workload`].
+//!
+//! Idle memory per task is measured by its own binary,
+//! `src/bin/idle_memory.rs`, because it needs a counting global allocator
+//! that would slow down every other workload.
 
 pub mod countdown;
+pub mod crit;
 pub mod report;
 pub mod runtimes;
 pub mod stats;

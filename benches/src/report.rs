@@ -8,8 +8,11 @@ use std::time::Duration;
 pub struct Row {
     /// Workload name.
     pub name: &'static str,
-    /// Medians for runtime, tokio, smol (in [`crate::Which::ALL`] order).
+    /// Median wall-clock time of one run for runtime, tokio, smol (in
+    /// [`crate::Which::ALL`] order).
     pub medians: [Duration; 3],
+    /// Median CPU time (all threads of the process) of one run, same order.
+    pub cpu: [Duration; 3],
 }
 
 impl Row {
@@ -19,6 +22,62 @@ impl Row {
         let [rt, tokio, smol] = self.medians;
         tokio.min(smol).as_secs_f64() / rt.as_secs_f64().max(f64::MIN_POSITIVE)
     }
+
+    /// The same ratio for CPU time: the smallest peer's / runtime's.
+    pub fn cpu_ratio(&self) -> f64 {
+        let [rt, tokio, smol] = self.cpu;
+        tokio.min(smol).as_secs_f64() / rt.as_secs_f64().max(f64::MIN_POSITIVE)
+    }
+}
+
+/// Idle memory: heap bytes per parked task on each runtime.
+#[derive(Debug, Clone)]
+pub struct MemoryRow {
+    /// Bytes per task for runtime, tokio, smol (in [`crate::Which::ALL`] order).
+    pub bytes: [f64; 3],
+}
+
+impl MemoryRow {
+    /// Smallest peer / runtime: above 1.00 means `runtime` uses less.
+    pub fn ratio(&self) -> f64 {
+        let [rt, tokio, smol] = self.bytes;
+        tokio.min(smol) / rt.max(f64::MIN_POSITIVE)
+    }
+
+    /// Parses the `--raw` output of the `idle_memory` binary: lines
+    /// `idle_memory <runtime> <bytes per task>`.
+    pub fn parse(raw: &str) -> Option<MemoryRow> {
+        let mut bytes = [None; 3];
+        for line in raw.lines() {
+            let mut words = line.split_whitespace();
+            if words.next() != Some("idle_memory") {
+                continue;
+            }
+            let (Some(name), Some(value)) = (words.next(), words.next()) else {
+                continue;
+            };
+            if let Some(i) = crate::Which::ALL.iter().position(|w| w.name() == name) {
+                bytes[i] = value.parse::<f64>().ok();
+            }
+        }
+        let [Some(rt), Some(tokio), Some(smol)] = bytes else {
+            return None;
+        };
+        Some(MemoryRow {
+            bytes: [rt, tokio, smol],
+        })
+    }
+}
+
+/// The idle-memory table as Markdown.
+pub fn memory_table(row: &MemoryRow, tasks: usize) -> String {
+    let [rt, tokio, smol] = row.bytes;
+    format!(
+        "| workload | runtime | tokio | smol | ratio |\n\
+         | --- | ---: | ---: | ---: | ---: |\n\
+         | idle_memory ({tasks} parked tasks), heap bytes / task | {rt:.1} | {tokio:.1} | {smol:.1} | {:.2} |\n",
+        row.ratio()
+    )
 }
 
 /// Cores (`available_parallelism`) and CPU model (`/proc/cpuinfo`).
@@ -39,15 +98,18 @@ pub fn machine() -> String {
 /// The table as Markdown (pastes into `docs/performance.md`).
 pub fn table(rows: &[Row]) -> String {
     let mut out = String::from(
-        "| workload | runtime median | tokio median | smol median | ratio |\n\
-         | --- | ---: | ---: | ---: | ---: |\n",
+        "| workload | runtime median | tokio median | smol median | ratio \
+         | runtime CPU | tokio CPU | smol CPU | CPU ratio |\n\
+         | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n",
     );
     for row in rows {
         let [rt, tokio, smol] = row.medians.map(fmt_duration);
+        let [crt, ctokio, csmol] = row.cpu.map(fmt_duration);
         out.push_str(&format!(
-            "| {} | {rt} | {tokio} | {smol} | {:.2} |\n",
+            "| {} | {rt} | {tokio} | {smol} | {:.2} | {crt} | {ctokio} | {csmol} | {:.2} |\n",
             row.name,
-            row.ratio()
+            row.ratio(),
+            row.cpu_ratio()
         ));
     }
     out
@@ -63,8 +125,22 @@ mod tests {
         let row = Row {
             name: "w",
             medians: [ms(10), ms(20), ms(5)],
+            cpu: [ms(10), ms(40), ms(20)],
         };
         assert!((row.ratio() - 0.5).abs() < 1e-9);
-        assert!(table(&[row]).contains("| w | 10.00 ms | 20.00 ms | 5.00 ms | 0.50 |"));
+        assert!((row.cpu_ratio() - 2.0).abs() < 1e-9);
+        assert!(table(&[row]).contains(
+            "| w | 10.00 ms | 20.00 ms | 5.00 ms | 0.50 | 10.00 ms | 40.00 ms | 20.00 ms | 2.00 |"
+        ));
+    }
+
+    #[test]
+    fn parses_idle_memory_output() {
+        let raw =
+            "noise\nidle_memory runtime 200.0\nidle_memory tokio 300.5\nidle_memory smol 100.0\n";
+        let row = MemoryRow::parse(raw).expect("three runtimes");
+        assert_eq!(row.bytes, [200.0, 300.5, 100.0]);
+        assert!((row.ratio() - 0.5).abs() < 1e-9);
+        assert!(MemoryRow::parse("idle_memory runtime 1\n").is_none());
     }
 }

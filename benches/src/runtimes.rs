@@ -4,10 +4,18 @@
 //! - Tokio: the multi-thread runtime with `enable_all()` (what
 //!   `#[tokio::main]` gives), `n` workers;
 //! - smol: one `async_executor::Executor` run by `n` threads, each in
-//!   `futures_lite::future::block_on(ex.run(..))`.
+//!   `smol::block_on(ex.run(..))` (`async_io::block_on`: an idle worker
+//!   drives the async-io reactor itself, as smol's docs set up a
+//!   multi-threaded executor; the `async-io` thread drives it otherwise).
+//!
+//! [`in_runtime`], [`in_tokio`] and [`SmolPool::run`] run a future as a
+//! task on the pool and block the calling (bench) thread until it is done,
+//! returning its output: a workload's root task always runs on a worker,
+//! never on the bench thread.
 
 use async_executor::Executor;
 use smol::channel::{bounded, Sender};
+use std::future::Future;
 use std::io;
 use std::sync::Arc;
 use std::thread::JoinHandle;
@@ -59,7 +67,7 @@ impl SmolPool {
                     .name(format!("smol-{i}"))
                     .spawn(move || {
                         // `recv` fails once the pool drops the sender.
-                        smol::future::block_on(ex.run(async move {
+                        smol::block_on(ex.run(async move {
                             let _ = stopped.recv().await;
                         }));
                     })
@@ -76,6 +84,37 @@ impl SmolPool {
     pub fn executor(&self) -> &Arc<Executor<'static>> {
         &self.executor
     }
+
+    /// Spawns `fut` on the pool and blocks until it finishes.
+    pub fn run<F>(&self, fut: F) -> F::Output
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        smol::future::block_on(self.executor.spawn(fut))
+    }
+}
+
+/// Spawns `fut` on `rt`'s workers and blocks until it finishes; panics if
+/// the task failed (a workload's assertion fired).
+pub fn in_runtime<F>(rt: &runtime::Runtime, fut: F) -> F::Output
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    rt.block_on(rt.spawn(fut))
+        .unwrap_or_else(|e| panic!("runtime: workload task failed: {e}"))
+}
+
+/// Spawns `fut` on Tokio's workers and blocks until it finishes; panics if
+/// the task failed.
+pub fn in_tokio<F>(rt: &tokio::runtime::Runtime, fut: F) -> F::Output
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    rt.block_on(rt.spawn(fut))
+        .unwrap_or_else(|e| panic!("tokio: workload task failed: {e}"))
 }
 
 impl Drop for SmolPool {

@@ -3,31 +3,49 @@
 //!
 //! ```text
 //! cargo run --release -p benches --bin ratio [-- --workers N --reps R --filter NAME]
+//! cargo run --release -p benches --bin ratio -- --only runtime --filter tcp_echo  # for profilers
 //! ```
 //!
 //! Each workload builds the three runtimes once, runs one untimed warm-up
 //! per runtime, then R rounds; a round runs the workload once on each
 //! runtime in turn, so that background noise hits all three alike.
+//! Workloads faster than [`MIN_SAMPLE`] are run `k` times back to back per
+//! sample (`k` from the fastest warm-up, the same for all three runtimes),
+//! and the table shows the time of one run (sample / `k`).
+//!
+//! `--only NAME` runs the workloads on that runtime alone (the other two are
+//! built but stay idle) and prints its medians instead of the table, so
+//! that `perf`, `strace -c` or callgrind see one runtime only.
+//!
+//! The `idle_memory` row (unless `--filter` excludes it) comes from the
+//! `idle_memory` binary, run as a subprocess with the same `--workers`
+//! because it needs a counting global allocator. Under `cargo run`, `ratio`
+//! first builds it with the same cargo (`$CARGO`) and profile; otherwise it
+//! must sit next to `ratio`.
 
-use benches::report::{self, Row};
-use benches::stats::{fmt_duration, median};
+use benches::report::{self, MemoryRow, Row};
+use benches::stats::{fmt_duration, median, process_cpu_time};
 use benches::{workloads, Runtimes, Which, Workload, DEFAULT_WORKERS};
-use std::process::ExitCode;
+use std::path::PathBuf;
+use std::process::{Command, ExitCode};
 use std::time::{Duration, Instant};
 
 struct Args {
     workers: usize,
     reps: usize,
     filter: Option<String>,
+    only: Option<Which>,
 }
 
-const USAGE: &str = "usage: ratio [--workers N] [--reps R] [--filter NAME]";
+const USAGE: &str =
+    "usage: ratio [--workers N] [--reps R] [--filter NAME] [--only runtime|tokio|smol]";
 
 fn parse_args() -> Result<Args, String> {
     let mut args = Args {
         workers: DEFAULT_WORKERS,
         reps: 5,
         filter: None,
+        only: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -42,6 +60,11 @@ fn parse_args() -> Result<Args, String> {
             "--workers" => args.workers = number(value()?)?,
             "--reps" => args.reps = number(value()?)?,
             "--filter" => args.filter = Some(value()?),
+            "--only" => {
+                let v = value()?;
+                let which = Which::ALL.into_iter().find(|w| w.name() == v);
+                args.only = Some(which.ok_or(format!("--only: unknown runtime {v:?}"))?);
+            }
             "-h" | "--help" => return Err(USAGE.to_owned()),
             _ => return Err(format!("unknown argument {flag:?}\n{USAGE}")),
         }
@@ -49,36 +72,99 @@ fn parse_args() -> Result<Args, String> {
     Ok(args)
 }
 
-fn time_once(w: &Workload, rts: &Runtimes, which: Which) -> Duration {
+/// The shortest sample worth timing on a busy machine.
+const MIN_SAMPLE: Duration = Duration::from_millis(50);
+
+/// Times `runs` back-to-back runs; returns the wall-clock and the process
+/// CPU time of one run.
+fn time_runs(w: &Workload, rts: &Runtimes, which: Which, runs: u32) -> (Duration, Duration) {
+    let cpu = process_cpu_time();
     let start = Instant::now();
-    w.run(rts, which);
-    start.elapsed()
+    for _ in 0..runs {
+        w.run(rts, which);
+    }
+    (start.elapsed() / runs, (process_cpu_time() - cpu) / runs)
 }
 
 fn measure(w: &Workload, args: &Args) -> std::io::Result<Row> {
     let rts = Runtimes::new(args.workers)?;
-    for which in Which::ALL {
-        time_once(w, &rts, which); // warm-up
-    }
+    let chosen = |which: &Which| args.only.is_none_or(|o| o == *which);
+    let fastest_warm_up = Which::ALL
+        .into_iter()
+        .filter(chosen)
+        .map(|which| time_runs(w, &rts, which, 1).0)
+        .min()
+        .expect("three runtimes");
+    let runs = (MIN_SAMPLE.as_secs_f64() / fastest_warm_up.as_secs_f64().max(1e-9))
+        .ceil()
+        .clamp(1.0, 1000.0) as u32;
     let mut samples: [Vec<Duration>; 3] = Default::default();
+    let mut cpu_samples: [Vec<Duration>; 3] = Default::default();
     for rep in 1..=args.reps {
         for (i, which) in Which::ALL.into_iter().enumerate() {
-            let t = time_once(w, &rts, which);
+            if !chosen(&which) {
+                continue;
+            }
+            let (t, cpu) = time_runs(w, &rts, which, runs);
             eprintln!(
-                "{}: rep {rep}/{} {:<7} {}",
+                "{}: rep {rep}/{} {:<7} {} (CPU {}) per run, {runs} runs",
                 w.name,
                 args.reps,
                 which.name(),
-                fmt_duration(t)
+                fmt_duration(t),
+                fmt_duration(cpu)
             );
             samples[i].push(t);
+            cpu_samples[i].push(cpu);
         }
     }
-    let medians = samples.map(|s| median(&s).expect("reps > 0"));
+    // Runtimes left out by `--only` get zero (never printed).
+    let medians = samples.map(|s| median(&s).unwrap_or_default());
+    let cpu = cpu_samples.map(|s| median(&s).unwrap_or_default());
     Ok(Row {
         name: w.name,
         medians,
+        cpu,
     })
+}
+
+/// Parked tasks per runtime for the `idle_memory` row.
+const IDLE_TASKS: usize = 500_000;
+
+/// Builds (under `cargo run`) and runs `idle_memory --raw`.
+fn idle_memory(workers: usize) -> Result<MemoryRow, String> {
+    let exe = std::env::current_exe().map_err(|e| format!("current_exe: {e}"))?;
+    let dir = exe.parent().ok_or("ratio has no parent directory")?;
+    let bin: PathBuf = dir.join(format!("idle_memory{}", std::env::consts::EXE_SUFFIX));
+    if let Some(cargo) = std::env::var_os("CARGO") {
+        let mut build = Command::new(cargo);
+        build.args(["build", "--quiet", "-p", "benches", "--bin", "idle_memory"]);
+        if dir.file_name().is_some_and(|d| d == "release") {
+            build.arg("--release");
+        }
+        let status = build.status().map_err(|e| format!("cargo build: {e}"))?;
+        if !status.success() {
+            return Err(format!("building idle_memory failed: {status}"));
+        }
+    }
+    if !bin.exists() {
+        return Err(format!(
+            "{} not found: run `cargo build --release -p benches --bin idle_memory` first",
+            bin.display()
+        ));
+    }
+    eprintln!("idle_memory: running {}", bin.display());
+    let out = Command::new(&bin)
+        .args(["--raw", "--workers", &workers.to_string()])
+        .args(["--tasks", &IDLE_TASKS.to_string()])
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .map_err(|e| format!("running {}: {e}", bin.display()))?;
+    if !out.status.success() {
+        return Err(format!("idle_memory failed: {}", out.status));
+    }
+    MemoryRow::parse(&String::from_utf8_lossy(&out.stdout))
+        .ok_or_else(|| "idle_memory printed no result".to_owned())
 }
 
 fn main() -> ExitCode {
@@ -89,14 +175,13 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let selected: Vec<&Workload> = workloads::ALL
-        .iter()
-        .filter(|w| match args.filter.as_deref() {
-            Some(f) => w.name.contains(f),
-            None => true,
-        })
-        .collect();
-    if selected.is_empty() {
+    let wanted = |name: &str| match args.filter.as_deref() {
+        Some(f) => name.contains(f),
+        None => true,
+    };
+    let selected: Vec<&Workload> = workloads::ALL.iter().filter(|w| wanted(w.name)).collect();
+    let memory = wanted("idle_memory") && args.only.is_none();
+    if selected.is_empty() && !memory {
         eprintln!("no workload matches {:?}", args.filter);
         return ExitCode::FAILURE;
     }
@@ -110,12 +195,49 @@ fn main() -> ExitCode {
             }
         }
     }
+    // A failure here still prints the timing table (and then fails).
+    let memory_row = memory.then(|| idle_memory(args.workers));
+    if let Some(which) = args.only {
+        let i = Which::ALL
+            .iter()
+            .position(|w| *w == which)
+            .expect("a runtime");
+        for row in &rows {
+            println!(
+                "{} {} median {} CPU {}",
+                row.name,
+                which.name(),
+                fmt_duration(row.medians[i]),
+                fmt_duration(row.cpu[i])
+            );
+        }
+        return ExitCode::SUCCESS;
+    }
     println!("machine: {}", report::machine());
     println!(
         "workers: {} per runtime, reps: {} (median)",
         args.workers, args.reps
     );
-    println!("ratio = fastest peer median / runtime median (> 1.00: runtime is faster)\n");
-    print!("{}", report::table(&rows));
+    println!("ratio = fastest peer median / runtime median (> 1.00: runtime is faster)");
+    println!(
+        "CPU = process CPU time (user + system, all threads) per run; \
+         CPU ratio = smallest peer / runtime\n"
+    );
+    if !rows.is_empty() {
+        print!("{}", report::table(&rows));
+    }
+    match memory_row {
+        Some(Ok(row)) => {
+            println!(
+                "\nidle memory (ratio = smallest peer / runtime; > 1.00: runtime uses less):\n"
+            );
+            print!("{}", report::memory_table(&row, IDLE_TASKS));
+        }
+        Some(Err(e)) => {
+            eprintln!("idle_memory: {e}");
+            return ExitCode::FAILURE;
+        }
+        None => {}
+    }
     ExitCode::SUCCESS
 }

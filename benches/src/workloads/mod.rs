@@ -2,7 +2,17 @@
 //! already built. A function returns once the whole workload is done; the
 //! caller times it.
 
+pub mod chained_spawn;
+pub mod mpsc;
+pub mod mutex;
+pub mod ping_pong;
+pub mod queue;
+pub mod semaphore;
 pub mod spawn;
+pub mod spawn_join;
+pub mod tcp_echo;
+pub mod timers;
+pub mod yield_many;
 
 use crate::runtimes::{Runtimes, SmolPool, Which};
 
@@ -31,4 +41,17 @@ impl Workload {
 }
 
 /// Every workload, in table order.
-pub const ALL: &[Workload] = &[spawn::SPAWN_MANY_LOCAL, spawn::SPAWN_MANY_REMOTE];
+pub const ALL: &[Workload] = &[
+    spawn::SPAWN_MANY_LOCAL,
+    spawn::SPAWN_MANY_REMOTE,
+    spawn_join::SPAWN_JOIN,
+    yield_many::YIELD_MANY,
+    ping_pong::PING_PONG,
+    chained_spawn::CHAINED_SPAWN,
+    timers::TIMERS,
+    tcp_echo::TCP_ECHO,
+    mpsc::MPSC_CONTENTION,
+    semaphore::SEMAPHORE_CONTENTION,
+    mutex::MUTEX_CONTENTION,
+    queue::QUEUE_MPMC,
+];

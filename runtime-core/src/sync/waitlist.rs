@@ -188,12 +188,17 @@ impl WakeList {
     }
 
     /// Wakes everything collected so far.
+    #[inline]
     pub(crate) fn wake_all(&mut self) {
         if let Some(w) = self.first.take() {
             w.wake();
         }
-        for w in self.rest.drain(..) {
-            w.wake();
+        // Nearly always empty: skip the out-of-line `Drain` (it showed up as
+        // a sixth of an uncontended acquire/release in profiles).
+        if !self.rest.is_empty() {
+            for w in self.rest.drain(..) {
+                w.wake();
+            }
         }
     }
 }

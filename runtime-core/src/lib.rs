@@ -7,6 +7,10 @@
 
 #![warn(missing_docs)]
 
+#[cfg(runtime_loom)]
+#[doc(hidden)]
+#[path = "loom/exports.rs"]
+pub mod __loom;
 pub(crate) mod loom;
 
 pub mod coop;

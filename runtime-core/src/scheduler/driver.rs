@@ -35,8 +35,12 @@ pub(crate) struct Drivers {
 
 /// What must be stopped at shutdown (owned by the `Runtime`).
 pub(crate) enum DriverThread {
+    #[cfg_attr(runtime_loom, allow(dead_code))]
     Timer(TimerThread),
     Io,
+    /// Under loom: nothing to stop.
+    #[cfg(runtime_loom)]
+    Manual,
 }
 
 impl Drivers {
@@ -52,6 +56,12 @@ impl Drivers {
                 let io = factory(time.clone(), thread_name)?;
                 Ok((Drivers { time, io: Some(io) }, DriverThread::Io))
             }
+            // Under loom no thread drives time: the models drive a
+            // `TimeDriver` by hand (`__loom::time`), and an idle timer thread
+            // would only multiply the interleavings of every scheduler model.
+            #[cfg(runtime_loom)]
+            None => Ok((Drivers { time, io: None }, DriverThread::Manual)),
+            #[cfg(not(runtime_loom))]
             None => {
                 let timer = TimerThread::start(time.clone(), format!("{thread_name}-timer"))?;
                 Ok((Drivers { time, io: None }, DriverThread::Timer(timer)))
@@ -69,6 +79,8 @@ impl Drivers {
                     io.shutdown();
                 }
             }
+            #[cfg(runtime_loom)]
+            DriverThread::Manual => {}
         }
         self.time.shutdown();
     }

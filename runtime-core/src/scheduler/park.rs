@@ -15,7 +15,9 @@
 //! syscall is needed: the owner will see `NOTIFIED` before it sleeps.
 //!
 //! `park` first tries `NOTIFIED -> EMPTY` without the lock (a pending
-//! notification costs no syscall). Otherwise it takes the mutex and moves
+//! notification costs no syscall). Every consumption of `NOTIFIED` is a
+//! read-modify-write, so it synchronises with the `unpark` that wrote it
+//! (and with everything that unparker wrote before). Otherwise it takes the mutex and moves
 //! `EMPTY -> PARKED`; if that fails the state is `NOTIFIED`, which it consumes
 //! and returns. While `PARKED` it waits on the condvar and returns only after
 //! it has itself moved `NOTIFIED -> EMPTY`, so spurious condvar wakeups are
@@ -108,9 +110,14 @@ impl Inner {
         match self.state.compare_exchange(EMPTY, PARKED, SeqCst, SeqCst) {
             Ok(_) => {}
             Err(NOTIFIED) => {
-                // Consume it; nobody else writes while we hold the lock and
-                // the state is NOTIFIED except another unpark (idempotent).
-                self.state.store(EMPTY, SeqCst);
+                // Consume it with a read-modify-write, not a store: another
+                // unpark may swap NOTIFIED in again right now, and only an RMW
+                // is guaranteed to read (and so synchronise with) its write.
+                // A plain store could overwrite it unseen, and whatever that
+                // unparker published (a shutdown flag, a queued task) would
+                // not be visible to us. Found by the loom model
+                // `scheduler::unpark_publishes_prior_writes`.
+                self.state.swap(EMPTY, SeqCst);
                 return;
             }
             Err(state) => unreachable!("parker in state {state} while its owner parks"),
@@ -132,8 +139,9 @@ impl Inner {
             }
             if timed_out {
                 // PARKED -> EMPTY, unless a notification raced in just now,
-                // in which case it is consumed here.
-                self.state.store(EMPTY, SeqCst);
+                // in which case it is consumed here (by an RMW, for the same
+                // reason as above).
+                self.state.swap(EMPTY, SeqCst);
                 return;
             }
         }

@@ -40,6 +40,10 @@ pub struct TimeDriver {
     start_tick: u64,
     /// Set (under the lock) by `shutdown`.
     shutdown: AtomicBool,
+    /// Under loom the clock is manual, in ms since `base`, set by the models
+    /// (`__loom::time`): real time would make the model nondeterministic.
+    #[cfg(runtime_loom)]
+    manual_ms: std::sync::atomic::AtomicU64,
 }
 
 struct Inner {
@@ -78,6 +82,8 @@ impl TimeDriver {
             base: Instant::now(),
             start_tick,
             shutdown: AtomicBool::new(false),
+            #[cfg(runtime_loom)]
+            manual_ms: std::sync::atomic::AtomicU64::new(0),
         })
     }
 
@@ -95,7 +101,7 @@ impl TimeDriver {
             next?
         };
         let target = Duration::from_millis(next - self.start_tick);
-        let since_base = Instant::now().saturating_duration_since(self.base);
+        let since_base = self.now().saturating_duration_since(self.base);
         Some(round_up_to_ms(target.saturating_sub(since_base)))
     }
 
@@ -167,7 +173,7 @@ impl TimeDriver {
         if self.is_shutdown() {
             return Err(RegisterError::ShutDown);
         }
-        if deadline <= Instant::now() {
+        if deadline <= self.now() {
             return Err(RegisterError::Elapsed);
         }
         let tick = self.deadline_tick(deadline);
@@ -216,7 +222,7 @@ impl TimeDriver {
     /// when the entry is no longer waiting. A deadline that has passed fires
     /// the entry at once.
     pub(crate) fn reset(&self, reg: &Registration, deadline: Instant) -> bool {
-        let passed = deadline <= Instant::now();
+        let passed = deadline <= self.now();
         let tick = self.deadline_tick(deadline);
         let mut inner = self.inner.lock();
         if reg.shared.state() != EntryState::Waiting {
@@ -259,9 +265,7 @@ impl TimeDriver {
 
     /// The tick of the current instant, rounded down.
     fn now_tick(&self) -> u64 {
-        let nanos = Instant::now()
-            .saturating_duration_since(self.base)
-            .as_nanos();
+        let nanos = self.now().saturating_duration_since(self.base).as_nanos();
         self.to_tick(nanos / NANOS_PER_MS)
     }
 
@@ -271,15 +275,42 @@ impl TimeDriver {
     }
 
     /// Number of pending timers (tests).
-    #[cfg(test)]
+    #[cfg(any(test, runtime_loom))]
     pub(crate) fn pending(&self) -> usize {
         self.inner.lock().wheel.len()
     }
 
     /// The tick the driver is waiting for (tests).
-    #[cfg(test)]
+    #[cfg(any(test, runtime_loom))]
     pub(crate) fn waiting_for(&self) -> u64 {
         self.inner.lock().waiting_for
+    }
+}
+
+impl TimeDriver {
+    /// The current instant: the real clock, or the manual one under loom.
+    #[inline]
+    fn now(&self) -> Instant {
+        #[cfg(runtime_loom)]
+        {
+            let ms = self.manual_ms.load(std::sync::atomic::Ordering::SeqCst);
+            self.base + Duration::from_millis(ms)
+        }
+        #[cfg(not(runtime_loom))]
+        Instant::now()
+    }
+
+    /// Sets the manual clock to `ms` after the driver's creation (loom).
+    #[cfg(runtime_loom)]
+    pub(crate) fn set_manual_clock(&self, ms: u64) {
+        self.manual_ms
+            .store(ms, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// The instant `ms` after the driver's creation: tick `start_tick + ms`.
+    #[cfg(runtime_loom)]
+    pub(crate) fn instant_at(&self, ms: u64) -> Instant {
+        self.base + Duration::from_millis(ms)
     }
 }
 

@@ -102,7 +102,7 @@ impl<T> Wheel<T> {
     }
 
     /// Number of entries in the wheel (including due ones not yet polled).
-    #[cfg(test)]
+    #[cfg(any(test, runtime_loom))]
     pub(crate) fn len(&self) -> usize {
         self.nodes.len()
     }

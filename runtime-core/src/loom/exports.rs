@@ -1,0 +1,296 @@
+//! What the loom models in `loom-tests/` need from inside runtime-core,
+//! reachable as `runtime_core::__loom`.
+//!
+//! This module exists only under `cfg(runtime_loom)` and is not an API. It
+//! gives the models the crate-private pieces of the real protocols, so that
+//! each model runs the production code with as few threads and operations
+//! as possible:
+//!
+//! - [`task`]: a minimal scheduler (a run queue and a one-shard live-task
+//!   registry) to spawn real tasks on and run them by hand;
+//! - [`park`]: the worker parker and `block_on_thread`;
+//! - [`time`]: the time driver with the manual clock it has under loom.
+
+pub mod task {
+    //! Real tasks (`task/raw.rs`, `harness.rs`, `state.rs`, `waker.rs`) on a
+    //! test scheduler whose queue is a loom `Mutex<VecDeque<Notified>>`.
+
+    use crate::loom::sync::{Arc, Mutex};
+    use crate::task::raw::{Notified, RawTask, Schedule};
+    use crate::task::registry::Registry;
+    use crate::task::{Task, TaskId};
+    use std::collections::VecDeque;
+    use std::future::Future;
+    use std::panic::Location;
+    use std::task::Waker;
+    // Plain counters the model reads after joining its threads; they take
+    // no part in the protocol, so they are std's, invisible to loom.
+    use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+
+    /// A run queue plus a live-task registry, like a one-worker runtime
+    /// without the worker: the model calls [`run_one`](Self::run_one) from
+    /// whichever threads it likes.
+    ///
+    /// Every task allocation holds a clone of the scheduler's (loom) `Arc`,
+    /// so a task that is never freed makes loom report "Arc leaked"; and the
+    /// scheduler counts the allocations freed, so a task freed twice shows
+    /// as a count above the number spawned.
+    #[derive(Clone)]
+    pub struct TestScheduler {
+        shared: Arc<Shared>,
+    }
+
+    struct Shared {
+        queue: Mutex<VecDeque<Notified>>,
+        registry: Registry,
+        spawned: AtomicUsize,
+        freed: AtomicUsize,
+        scheduled: AtomicUsize,
+        /// Woken after every submission: the model's "worker" parks on it.
+        notify: Option<Waker>,
+    }
+
+    /// The scheduler handle stored in each task cell; dropped exactly when
+    /// the cell is freed.
+    struct CellScheduler {
+        shared: Arc<Shared>,
+    }
+
+    impl Drop for CellScheduler {
+        fn drop(&mut self) {
+            self.shared.freed.fetch_add(1, SeqCst);
+        }
+    }
+
+    impl Schedule for CellScheduler {
+        fn schedule(&self, task: Notified) {
+            self.shared.scheduled.fetch_add(1, SeqCst);
+            self.shared.queue.lock().push_back(task);
+            if let Some(notify) = &self.shared.notify {
+                notify.wake_by_ref();
+            }
+        }
+
+        fn release(&self, task: RawTask) -> bool {
+            self.shared.registry.remove(task)
+        }
+    }
+
+    impl Default for TestScheduler {
+        fn default() -> Self {
+            Self::new()
+        }
+    }
+
+    impl TestScheduler {
+        /// An empty scheduler.
+        pub fn new() -> TestScheduler {
+            Self::build(None)
+        }
+
+        /// An empty scheduler that wakes `notify` after every wake or
+        /// cancellation submits a task, so a thread running the queue can
+        /// park while it is empty without missing work.
+        pub fn with_notify(notify: Waker) -> TestScheduler {
+            Self::build(Some(notify))
+        }
+
+        fn build(notify: Option<Waker>) -> TestScheduler {
+            TestScheduler {
+                shared: Arc::new(Shared {
+                    queue: Mutex::new(VecDeque::new()),
+                    registry: Registry::new(1),
+                    spawned: AtomicUsize::new(0),
+                    freed: AtomicUsize::new(0),
+                    scheduled: AtomicUsize::new(0),
+                    notify,
+                }),
+            }
+        }
+
+        /// Spawns `future` exactly as `Handle::spawn` does: three
+        /// references (handle, registry, first `Notified`), queued.
+        #[track_caller]
+        pub fn spawn<F>(&self, future: F) -> Task<F::Output>
+        where
+            F: Future + Send + 'static,
+            F::Output: Send + 'static,
+        {
+            self.shared.spawned.fetch_add(1, SeqCst);
+            let scheduler = CellScheduler {
+                shared: self.shared.clone(),
+            };
+            let location = Location::caller();
+            let raw = RawTask::new(future, scheduler, TaskId::next(), None, location, 3);
+            // SAFETY: the handle's reference and JOIN_INTEREST go to `Task`;
+            // its output type is `F::Output`.
+            let task = unsafe { Task::from_raw(raw) };
+            // SAFETY: the first Notified takes its reference and SCHEDULED.
+            let notified = unsafe { Notified::from_raw(raw) };
+            match self.shared.registry.insert(raw) {
+                Ok(()) => self.shared.queue.lock().push_back(notified),
+                Err(raw) => {
+                    raw.shutdown();
+                    drop(notified);
+                }
+            }
+            task
+        }
+
+        /// Pops one queued task and runs it (poll, or cancel if requested).
+        /// Returns `false` when the queue was empty.
+        pub fn run_one(&self) -> bool {
+            let next = self.shared.queue.lock().pop_front();
+            match next {
+                Some(task) => {
+                    task.run();
+                    true
+                }
+                None => false,
+            }
+        }
+
+        /// Runs queued tasks until the queue is empty; returns how many ran.
+        pub fn run_all(&self) -> usize {
+            let mut n = 0;
+            while self.run_one() {
+                n += 1;
+            }
+            n
+        }
+
+        /// Runtime shutdown: closes the registry, cancels every live task
+        /// (`transition_to_shutdown`), and drops whatever is queued.
+        pub fn shutdown(&self) {
+            for task in self.shared.registry.close_and_drain(0) {
+                task.shutdown();
+            }
+            loop {
+                let next = self.shared.queue.lock().pop_front();
+                match next {
+                    Some(task) => drop(task),
+                    None => break,
+                }
+            }
+        }
+
+        /// Tasks spawned so far.
+        pub fn spawned(&self) -> usize {
+            self.shared.spawned.load(SeqCst)
+        }
+
+        /// Task allocations freed so far.
+        pub fn freed(&self) -> usize {
+            self.shared.freed.load(SeqCst)
+        }
+
+        /// `Notified`s submitted by wakes and cancellations (not spawns).
+        pub fn scheduled(&self) -> usize {
+            self.shared.scheduled.load(SeqCst)
+        }
+
+        /// Tasks in the live-task registry.
+        pub fn live(&self) -> usize {
+            self.shared.registry.len()
+        }
+
+        /// Tasks in the run queue.
+        pub fn queued(&self) -> usize {
+            self.shared.queue.lock().len()
+        }
+    }
+}
+
+pub mod park {
+    //! The worker parker (`scheduler/park.rs`).
+
+    use std::future::Future;
+
+    /// The parking side; see `scheduler/park.rs`.
+    #[derive(Clone, Debug)]
+    pub struct Parker(crate::scheduler::park::Parker);
+
+    /// The waking side.
+    #[derive(Clone, Debug)]
+    pub struct Unparker(crate::scheduler::park::Unparker);
+
+    impl Default for Parker {
+        fn default() -> Self {
+            Self::new()
+        }
+    }
+
+    impl Parker {
+        /// A parker in the `EMPTY` state.
+        pub fn new() -> Parker {
+            Parker(crate::scheduler::park::Parker::new())
+        }
+
+        /// Blocks until notified, then consumes the notification.
+        pub fn park(&self) {
+            self.0.park();
+        }
+
+        /// A handle that unparks this parker.
+        pub fn unparker(&self) -> Unparker {
+            Unparker(self.0.unparker())
+        }
+    }
+
+    impl Unparker {
+        /// Notifies the parker (sticky, not counted).
+        pub fn unpark(&self) {
+            self.0.unpark();
+        }
+    }
+
+    /// `block_on_thread`: polls `fut` on this thread, parking in between.
+    pub fn block_on<F: Future>(fut: F) -> F::Output {
+        crate::scheduler::park::block_on_thread(fut)
+    }
+}
+
+pub mod time {
+    //! The time driver (`time/driver.rs`) with its manual loom clock.
+
+    use crate::loom::sync::Arc;
+    pub use crate::time::{Sleep, TimeDriver};
+    use std::time::Instant;
+
+    /// A new driver at tick 0 whose manual clock reads 0 ms.
+    pub fn driver() -> Arc<TimeDriver> {
+        TimeDriver::starting_at(0)
+    }
+
+    /// Sets the driver's clock to `ms` after its creation.
+    pub fn set_clock(driver: &TimeDriver, ms: u64) {
+        driver.set_manual_clock(ms);
+    }
+
+    /// The instant `ms` after the driver's creation (its tick `ms`).
+    pub fn instant(driver: &TimeDriver, ms: u64) -> Instant {
+        driver.instant_at(ms)
+    }
+
+    /// A `Sleep` on `driver` until `ms` after its creation.
+    pub fn sleep_until(driver: &Arc<TimeDriver>, ms: u64) -> Sleep {
+        Sleep::new_in(driver, driver.instant_at(ms))
+    }
+
+    /// Installs `f` as the callback that interrupts whoever drives time.
+    pub fn set_unpark(driver: &TimeDriver, f: impl Fn() + Send + Sync + 'static) {
+        // loom's `Arc` cannot coerce to a trait object; go through std's.
+        let f: std::sync::Arc<dyn Fn() + Send + Sync> = std::sync::Arc::new(f);
+        driver.set_unpark(Arc::from_std(f));
+    }
+
+    /// Timers in the wheel.
+    pub fn pending(driver: &TimeDriver) -> usize {
+        driver.pending()
+    }
+
+    /// The tick the driver waits for (`u64::MAX`: none).
+    pub fn waiting_for(driver: &TimeDriver) -> u64 {
+        driver.waiting_for()
+    }
+}

@@ -323,13 +323,19 @@ fn the_scoped_form_always_joins() {
                     pending::<()>().await;
                     Ok(())
                 });
-                tg.spawn_named("failer", async { Err::<(), _>("scoped failure".to_string()) });
+                tg.spawn_named("failer", async {
+                    Err::<(), _>("scoped failure".to_string())
+                });
                 "body done"
             })
             .await;
             let err = result.unwrap_err();
             assert_eq!(err.len(), 1);
-            assert_eq!(dropped.load(SeqCst), 1, "the sibling was cancelled before return");
+            assert_eq!(
+                dropped.load(SeqCst),
+                1,
+                "the sibling was cancelled before return"
+            );
             let ok = runtime::task_group(|tg| async move {
                 tg.spawn(async { Ok::<_, String>(()) });
                 7

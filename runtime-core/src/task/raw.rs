@@ -31,8 +31,6 @@ pub(crate) struct Header {
     pub(crate) busy_ms: AtomicU32,
     /// The runtime's coarse clock at spawn (0: unknown), for the task's age.
     pub(crate) spawned_ms: u32,
-    /// Which registry shard holds the task (written once, at insertion).
-    pub(crate) registry_shard: AtomicU32,
     /// The task that spawned this one, if any.
     pub(crate) parent: Option<TaskId>,
     pub(crate) location: &'static Location<'static>,
@@ -167,7 +165,6 @@ impl RawTask {
                 polls: AtomicU32::new(0),
                 busy_ms: AtomicU32::new(0),
                 spawned_ms,
-                registry_shard: AtomicU32::new(0),
                 parent: super::current::try_id(),
                 location,
                 meta: MetaSlot::new(name),

@@ -140,12 +140,15 @@ pub struct Runtimes {
 }
 
 impl Runtimes {
-    /// Builds all three with `workers` worker threads each.
+    /// Builds all three with `workers` worker threads each. `runtime`'s
+    /// slow-poll watchdog is on (its default) unless `RUNTIME_SLOW_POLL=off`,
+    /// which measures what the watchdog costs.
     pub fn new(workers: usize) -> io::Result<Runtimes> {
         Ok(Runtimes {
             runtime: runtime::Builder::new_multi_thread()
                 .worker_threads(workers)
                 .thread_name("bench-runtime")
+                .slow_poll_threshold(slow_poll_threshold())
                 .build()?,
             tokio: tokio::runtime::Builder::new_multi_thread()
                 .worker_threads(workers)
@@ -160,5 +163,14 @@ impl Runtimes {
     /// Worker threads per runtime.
     pub fn workers(&self) -> usize {
         self.workers
+    }
+}
+
+/// `runtime`'s slow-poll threshold: the default (100 ms), or none when the
+/// environment says `RUNTIME_SLOW_POLL=off`.
+fn slow_poll_threshold() -> Option<std::time::Duration> {
+    match std::env::var("RUNTIME_SLOW_POLL").as_deref() {
+        Ok("off") => None,
+        _ => Some(std::time::Duration::from_millis(100)),
     }
 }

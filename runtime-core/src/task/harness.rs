@@ -2,6 +2,13 @@
 //!
 //! Everything here runs on a typed `&Cell<F, S>` handed over by `raw.rs` and
 //! decides what it may touch from the state transitions in `state.rs`.
+//!
+//! Nothing here releases a task reference: a function that gives references
+//! up returns how many, and its caller in `raw.rs` releases them after the
+//! call has returned. Releasing the last one frees the cell, and that must
+//! not happen while a `&Cell` argument of a call into this module is live
+//! (a reference argument must stay valid for the whole call; see `cell` in
+//! `raw.rs`).
 
 use super::meta::Callback;
 use super::raw::{Cell, Header, Notified, RawTask, Schedule, Stage};
@@ -14,10 +21,13 @@ use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
 /// Polls the task once; the caller's `Notified` reference is consumed.
-pub(super) fn poll<F: Future, S: Schedule>(cell: &Cell<F, S>, raw: RawTask) {
+/// Returns the number of references the caller must release after this
+/// returns.
+#[must_use = "the caller must release the returned references"]
+pub(super) fn poll<F: Future, S: Schedule>(cell: &Cell<F, S>, raw: RawTask) -> usize {
     let header = &cell.header;
     match header.state.transition_to_running() {
-        ToRunning::Failed => return raw.drop_refs(1),
+        ToRunning::Failed => return 1,
         ToRunning::Cancel => return cancel(cell, raw),
         ToRunning::Poll => {}
     }
@@ -39,31 +49,36 @@ pub(super) fn poll<F: Future, S: Schedule>(cell: &Cell<F, S>, raw: RawTask) {
         }))
     };
     match result {
+        // `transition_to_idle` released the poller's reference itself; it
+        // cannot be the last (the registry or the handle holds one).
         Ok(Poll::Pending) => match header.state.transition_to_idle() {
-            ToIdle::Idle => {}
+            ToIdle::Idle => 0,
             ToIdle::Notified => {
                 // SAFETY: the poller's reference and SCHEDULED now belong to
                 // the new Notified (transition_to_idle kept both).
                 cell.scheduler.yield_now(unsafe { Notified::from_raw(raw) });
+                0
             }
             ToIdle::Cancel => cancel(cell, raw),
         },
         Ok(Poll::Ready(output)) => complete(cell, raw, Ok(output)),
         Err(payload) => {
             let error = JoinError::panic(header, payload);
-            complete(cell, raw, Err(error));
+            complete(cell, raw, Err(error))
         }
     }
 }
 
 /// Drops the future (we own `RUNNING`) and completes the task as cancelled,
-/// or as panicked if the future's `Drop` panicked.
-fn cancel<F: Future, S: Schedule>(cell: &Cell<F, S>, raw: RawTask) {
+/// or as panicked if the future's `Drop` panicked. Returns the references
+/// to release, as [`complete`].
+#[must_use = "the caller must release the returned references"]
+fn cancel<F: Future, S: Schedule>(cell: &Cell<F, S>, raw: RawTask) -> usize {
     let output = match drop_stage(cell) {
         Ok(()) => JoinError::cancelled(&cell.header),
         Err(payload) => JoinError::panic(&cell.header, payload),
     };
-    complete(cell, raw, Err(output));
+    complete(cell, raw, Err(output))
 }
 
 /// Replaces the stage with `Consumed`, dropping the future or output in it.
@@ -78,13 +93,15 @@ fn drop_stage<F: Future, S>(cell: &Cell<F, S>) -> std::thread::Result<()> {
     }))
 }
 
-/// Stores the output, marks the task complete, notifies the join handle,
-/// and releases the poller's and the registry's references.
+/// Stores the output, marks the task complete, and notifies the join
+/// handle. Returns the references the caller must release once this has
+/// returned: the poller's, and the registry's if it held one.
+#[must_use = "the caller must release the returned references"]
 fn complete<F: Future, S: Schedule>(
     cell: &Cell<F, S>,
     raw: RawTask,
     mut output: Result<F::Output, JoinError>,
-) {
+) -> usize {
     let header = &cell.header;
     // The future goes first: its destructor still runs as part of the task.
     if let Err(payload) = drop_stage(cell) {
@@ -132,7 +149,7 @@ fn complete<F: Future, S: Schedule>(
             }
         });
     }
-    raw.drop_refs(1 + usize::from(registry_ref));
+    1 + usize::from(registry_ref)
 }
 
 /// Runs done callbacks; a panicking callback is reported, not fatal.
@@ -201,8 +218,10 @@ pub(super) fn register_join_waker(header: &Header, waker: &Waker) -> bool {
     }
 }
 
-/// The join handle is dropped: give up join interest and its reference.
-pub(super) fn drop_join_handle<F: Future, S: Schedule>(cell: &Cell<F, S>, raw: RawTask) {
+/// The join handle is dropped: give up join interest. Returns the handle's
+/// reference (1), for the caller to release after this returns.
+#[must_use = "the caller must release the returned references"]
+pub(super) fn drop_join_handle<F: Future, S: Schedule>(cell: &Cell<F, S>) -> usize {
     let before = cell.header.state.drop_join_interest();
     if before.is_complete() {
         // The completer saw our interest and left the output to us.
@@ -222,15 +241,17 @@ pub(super) fn drop_join_handle<F: Future, S: Schedule>(cell: &Cell<F, S>, raw: R
         // completion, so the completer will not read the slot.
         cell.header.join_waker.with_mut(|w| unsafe { *w = None });
     }
-    raw.drop_refs(1);
+    1
 }
 
-/// Runtime shutdown reached this task; the caller's reference is consumed.
-pub(super) fn shutdown<F: Future, S: Schedule>(cell: &Cell<F, S>, raw: RawTask) {
+/// Runtime shutdown reached this task; the caller's reference is consumed
+/// (returned, with any others to release, as from [`poll`]).
+#[must_use = "the caller must release the returned references"]
+pub(super) fn shutdown<F: Future, S: Schedule>(cell: &Cell<F, S>, raw: RawTask) -> usize {
     if cell.header.state.transition_to_shutdown() {
-        // We own RUNNING now; `complete` releases our reference.
-        cancel(cell, raw);
+        // We own RUNNING now; `complete` returns our reference.
+        cancel(cell, raw)
     } else {
-        raw.drop_refs(1);
+        1
     }
 }

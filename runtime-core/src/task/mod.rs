@@ -21,6 +21,9 @@ mod report;
 pub(crate) mod state;
 mod waker;
 
+#[cfg(all(test, not(runtime_loom)))]
+mod tests;
+
 pub use abort::AbortHandle;
 pub use builder::Builder;
 pub(crate) use current::cancel_current;

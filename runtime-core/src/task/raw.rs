@@ -357,7 +357,15 @@ where
 }
 
 /// # Safety
-/// `ptr` points to a live `Cell<F, S>` (its vtable was made for `F, S`).
+/// `ptr` points to a live `Cell<F, S>` (its vtable was made for `F, S`),
+/// and the returned reference is not used after the task may have been
+/// freed. In particular no reference the task holds may be released while
+/// the `&Cell` is an argument of a call that has not returned: a reference
+/// argument must stay valid (dereferenceable) until its function returns,
+/// so freeing the cell under it is undefined behaviour even if it is never
+/// read again. The `harness` functions therefore return the number of
+/// references to release, and the vtable functions below release them after
+/// the call, when `cell` is dead.
 unsafe fn cell<'a, F: Future, S>(ptr: NonNull<Header>) -> &'a Cell<F, S> {
     // SAFETY: the header is the first field of the `repr(C)` cell, so the
     // pointers coincide; liveness is the caller's contract.
@@ -365,9 +373,13 @@ unsafe fn cell<'a, F: Future, S>(ptr: NonNull<Header>) -> &'a Cell<F, S> {
 }
 
 unsafe fn poll<F: Future, S: Schedule>(ptr: NonNull<Header>) {
-    // SAFETY: called through this task's own vtable, with a reference held.
+    // SAFETY: called through this task's own vtable, with a reference held,
+    // which the harness does not release: it returns it (and any other it
+    // gave up), and we release them only after `harness::poll` returned and
+    // `cell` is no longer used (the `cell` contract).
     let cell = unsafe { cell::<F, S>(ptr) };
-    harness::poll(cell, RawTask { ptr });
+    let release = harness::poll(cell, RawTask { ptr });
+    RawTask { ptr }.drop_refs(release);
 }
 
 unsafe fn schedule<F: Future, S: Schedule>(ptr: NonNull<Header>) {
@@ -413,15 +425,19 @@ unsafe fn peek_output<F: Future, S>(ptr: NonNull<Header>, f: &mut dyn FnMut(*con
 }
 
 unsafe fn drop_join_handle<F: Future, S: Schedule>(ptr: NonNull<Header>) {
-    // SAFETY: as in `poll`.
+    // SAFETY: as in `poll`: the handle's reference is released after the
+    // harness call, once `cell` is dead.
     let cell = unsafe { cell::<F, S>(ptr) };
-    harness::drop_join_handle(cell, RawTask { ptr });
+    let release = harness::drop_join_handle(cell);
+    RawTask { ptr }.drop_refs(release);
 }
 
 unsafe fn shutdown<F: Future, S: Schedule>(ptr: NonNull<Header>) {
-    // SAFETY: as in `poll`.
+    // SAFETY: as in `poll`: the references are released after the harness
+    // call, once `cell` is dead.
     let cell = unsafe { cell::<F, S>(ptr) };
-    harness::shutdown(cell, RawTask { ptr });
+    let release = harness::shutdown(cell, RawTask { ptr });
+    RawTask { ptr }.drop_refs(release);
 }
 
 #[cfg(all(test, not(runtime_loom)))]

@@ -1,6 +1,6 @@
 //! Barrier: rounds, one leader per round, cancellation withdraws.
 
-use super::util::{block_on, spawn, watchdog, Probe};
+use super::util::{block_on, scaled, spawn, watchdog, Probe};
 use crate::loom::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use crate::loom::sync::Arc;
 use crate::sync::Barrier;
@@ -8,7 +8,7 @@ use crate::sync::Barrier;
 #[test]
 fn rounds_release_together_with_one_leader_each() {
     watchdog("barrier_rounds", || {
-        const ROUNDS: usize = 200;
+        const ROUNDS: usize = scaled(200);
         let barrier = Arc::new(Barrier::new(4));
         let leaders = Arc::new(AtomicUsize::new(0));
         let passed = Arc::new(AtomicUsize::new(0));

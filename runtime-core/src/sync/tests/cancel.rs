@@ -2,9 +2,10 @@
 //! polled and then dropped mid-wait (often after other threads chose them)
 //! while other threads use the primitive for real; afterwards items and
 //! permits are counted. A leaked permit or swallowed wakeup makes a blocking
-//! thread hang, which the watchdog reports.
+//! thread hang, which the watchdog reports. Under miri every count is a
+//! hundredth ([`scaled`]).
 
-use super::util::{block_on, spawn, watchdog, Rng};
+use super::util::{block_on, scaled, spawn, watchdog, Rng};
 use crate::loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
 use crate::loom::sync::{Arc, Mutex};
 use crate::sync::{mpsc, Barrier, Condition, Event, Mutex as AsyncMutex, Notify, Queue};
@@ -14,7 +15,7 @@ use std::pin::pin;
 use std::task::{Context, Poll};
 
 /// Cancellations per primitive, spread over the cancelling threads.
-const CANCELS: usize = 10_000;
+const CANCELS: usize = scaled(10_000);
 
 /// Polls `fut` `polls` times, yielding the thread after each poll so other
 /// threads can choose it as the next waiter, then drops it. Returns the
@@ -81,7 +82,7 @@ fn semaphore_acquire_and_acquire_many() {
                 let s = s.clone();
                 spawn(&format!("sem-real-{t}"), move || {
                     let mut rounds = 0;
-                    while !s.stop.load(SeqCst) || rounds < 100 {
+                    while !s.stop.load(SeqCst) || rounds < scaled(100) {
                         let n = 1 + rounds % 3;
                         let p = block_on(s.sem.acquire_many(n)).unwrap();
                         hold(&s, n);
@@ -114,7 +115,7 @@ fn semaphore_acquire_and_acquire_many() {
 #[test]
 fn queue_get_and_put() {
     watchdog("cancel_queue", || {
-        const REAL_PUTS: u64 = 2_000;
+        const REAL_PUTS: u64 = scaled(2_000) as u64;
         struct S {
             q: Queue<u64>,
             put_ok: Mutex<Vec<u64>>,
@@ -196,7 +197,7 @@ fn mutex_lock() {
             .map(|t| {
                 let s = s.clone();
                 spawn(&format!("mutex-real-{t}"), move || {
-                    for _ in 0..2_000 {
+                    for _ in 0..scaled(2_000) {
                         let mut g = s.m.blocking_lock();
                         *g += 1;
                         s.increments.fetch_add(1, SeqCst);
@@ -238,7 +239,7 @@ fn rwlock_read_and_write() {
             .map(|t| {
                 let s = s.clone();
                 spawn(&format!("rwlock-real-{t}"), move || {
-                    for i in 0..1_000 {
+                    for i in 0..scaled(1_000) {
                         if i % 2 == 0 {
                             write(&s, &mut s.l.blocking_write());
                         } else {
@@ -268,14 +269,15 @@ fn rwlock_read_and_write() {
 #[test]
 fn mpsc_send_and_recv() {
     watchdog("cancel_mpsc", || {
+        const SENDS: u64 = scaled(2_000) as u64;
         let (tx, mut rx) = mpsc::channel::<u64>(4);
         let sent = Arc::new(Mutex::new(Vec::new()));
         let senders: Vec<_> = (0..2u64)
             .map(|p| {
                 let (tx, sent) = (tx.clone(), sent.clone());
                 spawn(&format!("mpsc-sender-{p}"), move || {
-                    for i in 0..2_000 {
-                        let v = p * 2_000 + i;
+                    for i in 0..SENDS {
+                        let v = p * SENDS + i;
                         tx.blocking_send(v).unwrap();
                         sent.lock().push(v);
                     }
@@ -350,7 +352,7 @@ fn notify_notified() {
         let waiter = {
             let s = s.clone();
             spawn("notify-real-waiter", move || {
-                for _ in 0..2_000 {
+                for _ in 0..scaled(2_000) {
                     block_on(s.n.notified());
                 }
             })
@@ -390,7 +392,7 @@ fn event_wait() {
         let waiter = {
             let s = s.clone();
             spawn("event-real-waiter", move || {
-                for _ in 0..1_000 {
+                for _ in 0..scaled(1_000) {
                     block_on(s.e.wait());
                 }
             })
@@ -409,7 +411,7 @@ fn event_wait() {
 #[test]
 fn condition_wait() {
     watchdog("cancel_condition", || {
-        const TOKENS: u64 = 2_000;
+        const TOKENS: u64 = scaled(2_000) as u64;
         struct S {
             tokens: AsyncMutex<u64>,
             cond: Condition<u64>,

@@ -1,12 +1,13 @@
 //! Condition over the module's Mutex.
 
-use super::util::{block_on, spawn, watchdog, Probe};
+use super::util::{block_on, scaled, spawn, watchdog, Probe};
 use crate::loom::sync::Arc;
 use crate::sync::{Condition, Mutex};
 
 #[test]
 fn wait_for_a_predicate_across_threads() {
     watchdog("condition_wait_for", || {
+        const PER_CONSUMER: u32 = scaled(100) as u32;
         let shared = Arc::new((Mutex::new(Vec::<u32>::new()), Condition::new()));
         let consumers: Vec<_> = (0..3)
             .map(|i| {
@@ -15,7 +16,7 @@ fn wait_for_a_predicate_across_threads() {
                     let (lock, cond) = &*shared;
                     let mut got = Vec::new();
                     block_on(async {
-                        for _ in 0..100 {
+                        for _ in 0..PER_CONSUMER {
                             let mut jobs = lock.lock().await; // async with cond:
                             jobs = cond.wait_for(jobs, |j| !j.is_empty()).await;
                             got.push(jobs.pop().unwrap());
@@ -26,7 +27,7 @@ fn wait_for_a_predicate_across_threads() {
             })
             .collect();
         let (lock, cond) = &*shared;
-        for job in 0..300 {
+        for job in 0..3 * PER_CONSUMER {
             block_on(lock.lock()).push(job);
             cond.notify(1);
         }
@@ -35,7 +36,7 @@ fn wait_for_a_predicate_across_threads() {
             .flat_map(|c| c.join().unwrap())
             .collect();
         all.sort_unstable();
-        assert_eq!(all, (0..300).collect::<Vec<_>>());
+        assert_eq!(all, (0..3 * PER_CONSUMER).collect::<Vec<_>>());
     });
 }
 

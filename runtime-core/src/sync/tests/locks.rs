@@ -1,19 +1,20 @@
 //! Mutex and RwLock: exclusion, FIFO fairness, writer preference,
 //! cancellation after being chosen, owned and blocking forms.
 
-use super::util::{block_on, spawn, watchdog, Probe};
+use super::util::{block_on, scaled, spawn, watchdog, Probe};
 use crate::loom::sync::Arc;
 use crate::sync::{Mutex, MutexGuard, RwLock, TryLockError};
 
 #[test]
 fn mutex_excludes_across_threads() {
     watchdog("mutex_counter", || {
+        const INCREMENTS: usize = scaled(2_000);
         let m = Arc::new(Mutex::new(0u64));
         let threads: Vec<_> = (0..4)
             .map(|t| {
                 let m = m.clone();
                 spawn(&format!("incr-{t}"), move || {
-                    for i in 0..2_000 {
+                    for i in 0..INCREMENTS {
                         if i % 2 == 0 {
                             block_on(async {
                                 let mut g = m.lock().await;
@@ -31,7 +32,7 @@ fn mutex_excludes_across_threads() {
         for t in threads {
             t.join().unwrap();
         }
-        assert_eq!(*m.try_lock().unwrap(), 8_000);
+        assert_eq!(*m.try_lock().unwrap(), 4 * INCREMENTS as u64);
     });
 }
 

@@ -1,6 +1,6 @@
 //! Notify and Event.
 
-use super::util::{block_on, spawn, watchdog, Probe};
+use super::util::{block_on, scaled, spawn, watchdog, Probe};
 use crate::loom::sync::Arc;
 use crate::sync::{Event, Notify};
 
@@ -78,7 +78,7 @@ fn notify_across_threads() {
         let waiter = {
             let n = n.clone();
             spawn("notified", move || {
-                for _ in 0..1_000 {
+                for _ in 0..scaled(1_000) {
                     block_on(n.notified());
                 }
             })

@@ -1,6 +1,6 @@
 //! Promise (asyncio.Future).
 
-use super::util::{block_on, spawn, watchdog, Probe};
+use super::util::{block_on, scaled, spawn, watchdog, Probe};
 use crate::loom::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use crate::loom::sync::{Arc, Mutex};
 use crate::sync::{Promise, PromiseCancelled, PromiseOutcome};
@@ -105,7 +105,7 @@ fn done_callbacks_fire_exactly_once() {
 #[test]
 fn racing_setters_exactly_one_wins_and_callbacks_run_once() {
     watchdog("promise_racing_setters", || {
-        for _ in 0..200 {
+        for _ in 0..scaled(200) {
             let p: Promise<usize> = Promise::new();
             let calls = Arc::new(AtomicUsize::new(0));
             let c = calls.clone();

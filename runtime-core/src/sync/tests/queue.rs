@@ -1,7 +1,7 @@
 //! Queue, LifoQueue, PriorityQueue: the seed's producer/consumer, task_done
 //! and join, close, orders, FIFO fairness and cancellation after being chosen.
 
-use super::util::{block_on, spawn, watchdog, Probe};
+use super::util::{block_on, scaled, spawn, watchdog, Probe};
 use crate::loom::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use crate::loom::sync::{Arc, Mutex};
 use crate::sync::{
@@ -187,11 +187,11 @@ fn sizes_and_try_errors() {
     assert_eq!(q.try_get(), Ok('b'));
     assert_eq!(q.try_get(), Err(TryGetError::Empty));
     let unbounded = Queue::new(0);
-    for i in 0..10_000 {
+    for i in 0..scaled(10_000) {
         unbounded.try_put(i).unwrap();
     }
     assert!(!unbounded.is_full());
-    assert_eq!(unbounded.len(), 10_000);
+    assert_eq!(unbounded.len(), scaled(10_000));
 }
 
 #[test]

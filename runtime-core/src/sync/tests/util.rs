@@ -12,6 +12,23 @@ use std::time::Duration;
 /// How long any test body may run before it counts as hung.
 const LIMIT: Duration = Duration::from_secs(60);
 
+/// `n`, or under miri a hundredth of it but at least `min(n, 10)`: the
+/// iteration counts of the tests that run threads against each other. Miri
+/// interprets each step thousands of times slower than native code; the
+/// small runs still take every path (the same threads, the same mix of
+/// operations and cancellations), only fewer times.
+pub(super) const fn scaled(n: usize) -> usize {
+    if !cfg!(miri) {
+        n
+    } else if n / 100 > 10 {
+        n / 100
+    } else if n > 10 {
+        10
+    } else {
+        n
+    }
+}
+
 /// Runs `body` on its own thread and fails the test if it has not finished
 /// within 60 s (a hang is a failure, e.g. a lost wakeup). A panic in the
 /// body is propagated.

@@ -14,6 +14,10 @@ fn drain_due(wheel: &mut Wheel<u64>, now: u64) -> Vec<(u64, u64)> {
 }
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "300,000 ticks: too slow under miri; no unsafe code involved"
+)]
 fn fires_in_deadline_order_exactly_at_the_deadline() {
     let mut wheel = Wheel::new();
     let deadlines = [5, 3, 100, 64, 63, 4096 + 7, 1, 262_144 + 3, 4096, 65];
@@ -156,6 +160,10 @@ fn next_deadline_is_the_minimum_over_levels() {
 }
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "20,000 entries: too slow under miri; no unsafe code involved"
+)]
 fn random_deadlines_never_fire_early_or_late() {
     for (seed, start) in [
         (1, 0),
@@ -314,6 +322,10 @@ fn drain_empties_the_wheel() {
 }
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "a million entries: too slow under miri; no unsafe code involved"
+)]
 fn a_million_entries_inserted_and_removed() {
     const N: usize = 1_000_000;
     let mut rng = Rng::new(42);

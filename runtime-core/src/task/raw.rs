@@ -373,10 +373,11 @@ unsafe fn cell<'a, F: Future, S>(ptr: NonNull<Header>) -> &'a Cell<F, S> {
 }
 
 unsafe fn poll<F: Future, S: Schedule>(ptr: NonNull<Header>) {
-    // SAFETY: called through this task's own vtable, with a reference held,
-    // which the harness does not release: it returns it (and any other it
-    // gave up), and we release them only after `harness::poll` returned and
-    // `cell` is no longer used (the `cell` contract).
+    // The harness does not release the caller's reference: it returns it
+    // (and any other it gave up), and we release them only after
+    // `harness::poll` returned and `cell` is no longer used.
+    // SAFETY: called through this task's own vtable, with a reference held
+    // for the whole life of `cell` (the `cell` contract).
     let cell = unsafe { cell::<F, S>(ptr) };
     let release = harness::poll(cell, RawTask { ptr });
     RawTask { ptr }.drop_refs(release);

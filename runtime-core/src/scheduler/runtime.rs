@@ -233,9 +233,7 @@ pub(crate) fn block_on<F: Future>(handle: &Handle, future: F) -> F::Output {
 /// that the `ShutdownRuntime` failure policy can wake it.
 fn block_on_multi_thread<F: Future>(shared: &Shared, future: F) -> F::Output {
     static NEXT_WAITER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let parker = park::Parker::new();
     let id = NEXT_WAITER.fetch_add(1, Relaxed);
-    shared.block_on_waiters.lock().push((id, parker.unparker()));
     struct Deregister<'a>(&'a Shared, u64);
     impl Drop for Deregister<'_> {
         fn drop(&mut self) {
@@ -246,16 +244,20 @@ fn block_on_multi_thread<F: Future>(shared: &Shared, future: F) -> F::Output {
         }
     }
     let _deregister = Deregister(shared, id);
-    let waker = parker.unparker().into_waker();
-    let mut cx = Context::from_waker(&waker);
     let mut future = pin!(future);
-    loop {
-        shared.check_fatal();
-        if let Poll::Ready(out) = future.as_mut().poll(&mut cx) {
-            return out;
+    let mut registered = false;
+    park::block_on_thread(std::future::poll_fn(|cx| {
+        if !registered {
+            // The thread's waker never changes: register it once.
+            registered = true;
+            shared
+                .block_on_waiters
+                .lock()
+                .push((id, cx.waker().clone()));
         }
-        parker.park();
-    }
+        shared.check_fatal();
+        future.as_mut().poll(cx)
+    }))
 }
 
 /// The current-thread flavor: this thread runs the runtime's tasks while it

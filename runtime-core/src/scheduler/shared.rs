@@ -39,7 +39,7 @@ pub(crate) struct Shared {
     /// Set by the `ShutdownRuntime` failure policy: `block_on` panics with it.
     pub(crate) fatal: Mutex<Option<String>>,
     /// Threads blocked in `block_on`, to wake when `fatal` is set.
-    pub(crate) block_on_waiters: Mutex<Vec<(u64, Unparker)>>,
+    pub(crate) block_on_waiters: Mutex<Vec<(u64, std::task::Waker)>>,
 }
 
 pub(crate) struct Remote {
@@ -151,7 +151,7 @@ impl Shared {
                 emit(&report);
                 self.fatal.lock().get_or_insert(report);
                 for (_, waiter) in self.block_on_waiters.lock().iter() {
-                    waiter.unpark();
+                    waiter.wake_by_ref();
                 }
                 self.remotes[0].unparker.unpark();
             }

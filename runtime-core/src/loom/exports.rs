@@ -214,6 +214,23 @@ pub mod park {
     #[derive(Clone, Debug)]
     pub struct Unparker(crate::scheduler::park::Unparker);
 
+    /// An I/O driver shared by parkers (see [`Parker::with_driver`]).
+    #[derive(Clone)]
+    pub struct Driver(crate::loom::sync::Arc<dyn crate::scheduler::IoDriver>);
+
+    impl Driver {
+        /// Wraps a driver; `driver` must not be shared yet.
+        pub fn new(driver: std::sync::Arc<dyn crate::scheduler::IoDriver>) -> Driver {
+            Driver(crate::loom::sync::Arc::from_std(driver))
+        }
+
+        /// The shared driver, as a runtime builder's I/O driver factory
+        /// returns it.
+        pub fn into_inner(self) -> crate::loom::sync::Arc<dyn crate::scheduler::IoDriver> {
+            self.0
+        }
+    }
+
     impl Default for Parker {
         fn default() -> Self {
             Self::new()
@@ -226,7 +243,16 @@ pub mod park {
             Parker(crate::scheduler::park::Parker::new())
         }
 
-        /// Blocks until notified, then consumes the notification.
+        /// A parker whose owner parks in `driver` when its poll is free
+        /// (the workers' parker when the runtime has an I/O reactor).
+        pub fn with_driver(driver: &Driver) -> Parker {
+            Parker(crate::scheduler::park::Parker::with_driver(Some(
+                driver.0.clone(),
+            )))
+        }
+
+        /// Blocks until notified, then consumes the notification (with a
+        /// driver it may also return spuriously).
         pub fn park(&self) {
             self.0.park();
         }

@@ -198,11 +198,14 @@ impl Builder {
     /// setting is out of range, or the OS error if a thread cannot start.
     pub fn build(&mut self) -> io::Result<Runtime> {
         let num_workers = self.validate()?;
+        let (drivers, driver_thread) = Drivers::start(self.io_driver.as_ref(), &self.thread_name)?;
         let mut remotes = Vec::with_capacity(num_workers);
         let mut cores = Vec::with_capacity(num_workers);
         for index in 0..num_workers {
             let local = Worker::new_fifo();
-            let parker = Parker::new();
+            // With the I/O reactor, an idle worker parks in its poll (see
+            // park.rs and runtime-io's reactor README).
+            let parker = Parker::with_driver(drivers.io.clone());
             remotes.push(Remote {
                 stealer: local.stealer(),
                 unparker: parker.unparker(),
@@ -210,7 +213,6 @@ impl Builder {
             });
             cores.push(Box::new(Core::new(index, local, parker)));
         }
-        let (drivers, driver_thread) = Drivers::start(self.io_driver.as_ref(), &self.thread_name)?;
         let shared = Arc::new(Shared {
             flavor: self.flavor,
             config: Config {

@@ -17,6 +17,24 @@ pub trait IoDriver: Send + Sync + 'static {
     /// Makes this driver current on the calling thread until the returned
     /// guard is dropped (on that thread).
     fn enter(&self) -> Box<dyn Any>;
+    /// Polls for I/O events without blocking, on the calling worker, waking
+    /// the tasks whose sources became ready (into this worker's queue).
+    /// Returns `false` if another thread is driving the poll.
+    fn poll_now(&self) -> bool {
+        false
+    }
+    /// Parks the calling worker in the I/O poll: fires due timers, then, if
+    /// `may_block()` agrees, blocks until an event, a timer deadline or
+    /// [`unpark`](Self::unpark). Returns `false` at once if another thread
+    /// holds the poll (the caller then parks on its condvar). See
+    /// `scheduler/park.rs` for the parker's side of the protocol.
+    fn park(&self, may_block: &mut dyn FnMut() -> bool) -> bool {
+        let _ = may_block;
+        false
+    }
+    /// Interrupts the thread blocked in [`park`](Self::park), if any; with
+    /// nobody blocked, the next `park` returns at once.
+    fn unpark(&self) {}
     /// Stops the driver and joins its thread. Called once, at shutdown,
     /// after every task has been cancelled.
     fn shutdown(&self);

@@ -98,6 +98,20 @@ impl Idle {
         !self.sleepers.lock().contains(&worker)
     }
 
+    /// A parked worker found work of its own (it woke tasks into its queue
+    /// while parked in the I/O driver): takes it off the sleepers list and
+    /// counts it as unparked, not searching. Returns `false` if a notifier
+    /// had already taken it off (and counted it as unparked and searching).
+    pub(crate) fn unpark_self(&self, worker: usize) -> bool {
+        let mut sleepers = self.sleepers.lock();
+        let Some(at) = sleepers.iter().position(|&w| w == worker) else {
+            return false;
+        };
+        sleepers.swap_remove(at);
+        self.state.fetch_add(UNPARKED_ONE, SeqCst);
+        true
+    }
+
     /// Number of workers currently searching for work.
     #[allow(dead_code)]
     pub(crate) fn num_searching(&self) -> usize {
@@ -128,5 +142,18 @@ mod tests {
         assert_eq!(idle.worker_to_notify(), None, "someone is searching");
         assert!(idle.transition_worker_from_parked(1));
         assert!(!idle.transition_worker_from_parked(0));
+    }
+
+    #[test]
+    fn a_worker_that_found_its_own_work_unparks_itself() {
+        let idle = Idle::new(2);
+        assert!(!idle.transition_worker_to_parked(0, false));
+        assert!(!idle.transition_worker_to_parked(1, false));
+        assert!(idle.unpark_self(0), "was on the sleepers list");
+        assert!(!idle.unpark_self(0), "no longer on it");
+        assert_eq!(idle.num_searching(), 0);
+        // One worker is awake again, so new work wakes the other one.
+        assert_eq!(idle.worker_to_notify(), Some(1));
+        assert!(!idle.unpark_self(1), "a notifier took it off already");
     }
 }

@@ -2,32 +2,56 @@
 //!
 //! # Protocol
 //!
-//! A [`Parker`] has a state word with three values:
+//! A [`Parker`] has a state word with four values:
 //!
 //! - `EMPTY`: nobody is parked and no notification is pending;
 //! - `PARKED`: the owner thread is asleep (or about to sleep) on the condvar;
+//! - `PARKED_DRIVER`: the owner is blocked (or about to block) in the I/O
+//!   driver's poll (see below);
 //! - `NOTIFIED`: a notification arrived and has not been consumed.
 //!
 //! `unpark` swaps the state to `NOTIFIED`. If it replaced `PARKED`, the owner
 //! is (or will be) waiting on the condvar, so `unpark` takes the mutex (which
 //! orders it after the owner's `EMPTY -> PARKED` transition made under that
-//! mutex) and signals the condvar. If it replaced `EMPTY` or `NOTIFIED`, no
-//! syscall is needed: the owner will see `NOTIFIED` before it sleeps.
+//! mutex) and signals the condvar. If it replaced `PARKED_DRIVER`, it
+//! interrupts the driver's poll ([`IoDriver::unpark`], a `mio::Waker` write;
+//! a wake-up that lands before the owner blocks makes its poll return at
+//! once). If it replaced `EMPTY` or `NOTIFIED`, no syscall is needed: the
+//! owner will see `NOTIFIED` before it sleeps.
 //!
 //! `park` first tries `NOTIFIED -> EMPTY` without the lock (a pending
 //! notification costs no syscall). Every consumption of `NOTIFIED` is a
 //! read-modify-write, so it synchronises with the `unpark` that wrote it
-//! (and with everything that unparker wrote before). Otherwise it takes the mutex and moves
-//! `EMPTY -> PARKED`; if that fails the state is `NOTIFIED`, which it consumes
-//! and returns. While `PARKED` it waits on the condvar and returns only after
-//! it has itself moved `NOTIFIED -> EMPTY`, so spurious condvar wakeups are
-//! absorbed and a notification is consumed exactly once.
+//! (and with everything that unparker wrote before).
+//!
+//! A parker built with an I/O driver (the workers', when the runtime has the
+//! I/O reactor) next tries to park *in the driver*: [`IoDriver::park`] takes
+//! the poll if nobody holds it, fires due timers, and asks the parker, right
+//! before blocking, whether it may: the parker moves `EMPTY ->
+//! PARKED_DRIVER` (a CAS; if it fails the state is `NOTIFIED` and the poll
+//! does not block). When the poll returns (an event, a timer, or the
+//! unpark's wake-up), the owner swaps the state back to `EMPTY`, consuming a
+//! notification if one came, and returns. Such a return may be spurious (an
+//! I/O event woke tasks into the worker's queue instead); callers re-check
+//! what they wait for, as the worker's park loop does. If another thread
+//! holds the poll, the owner parks on the condvar as below.
+//!
+//! On the condvar path it takes the mutex and moves `EMPTY -> PARKED`; if
+//! that fails the state is `NOTIFIED`, which it consumes and returns. While
+//! `PARKED` it waits on the condvar and returns only after it has itself
+//! moved `NOTIFIED -> EMPTY`, so spurious condvar wakeups are absorbed and a
+//! notification is consumed exactly once.
 //!
 //! A notification is never lost: every `unpark` either lands before the
-//! owner's `EMPTY -> PARKED` CAS (which then fails) or after it, when the
-//! owner is waiting under the protocol above. Notifications do not count: two
-//! `unpark`s before a `park` release exactly one `park`.
+//! owner's `EMPTY -> PARKED` / `EMPTY -> PARKED_DRIVER` CAS (which then
+//! fails) or after it, when the owner is waiting where that `unpark` reaches
+//! it (the condvar under the protocol above, or the poll, which the driver
+//! wake-up interrupts whether it is already blocked or about to block).
+//! Notifications do not count: two `unpark`s before a `park` release exactly
+//! one `park`. The loom models `scheduler_park_driver_*` check the driver
+//! path with a stand-in driver.
 
+use super::driver::IoDriver;
 use crate::loom::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use crate::loom::sync::{Arc, Condvar, Mutex};
 use std::future::Future;
@@ -38,6 +62,7 @@ use std::time::Duration;
 const EMPTY: usize = 0;
 const PARKED: usize = 1;
 const NOTIFIED: usize = 2;
+const PARKED_DRIVER: usize = 3;
 
 /// The parking side, owned by one thread. Cloning yields more handles to the
 /// same parker; only one thread may call `park` at a time.
@@ -52,20 +77,36 @@ pub(crate) struct Unparker {
     inner: Arc<Inner>,
 }
 
-#[derive(Debug)]
 struct Inner {
     state: AtomicUsize,
     lock: Mutex<()>,
     cvar: Condvar,
+    /// Where the owner may park instead of the condvar.
+    driver: Option<Arc<dyn IoDriver>>,
+}
+
+impl std::fmt::Debug for Inner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Inner")
+            .field("state", &self.state)
+            .field("driver", &self.driver.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 impl Parker {
     pub(crate) fn new() -> Self {
+        Self::with_driver(None)
+    }
+
+    /// A parker whose owner parks in `driver`'s poll when it is free.
+    pub(crate) fn with_driver(driver: Option<Arc<dyn IoDriver>>) -> Self {
         Self {
             inner: Arc::new(Inner {
                 state: AtomicUsize::new(EMPTY),
                 lock: Mutex::new(()),
                 cvar: Condvar::new(),
+                driver,
             }),
         }
     }
@@ -76,7 +117,9 @@ impl Parker {
         }
     }
 
-    /// Blocks until a notification is available, then consumes it.
+    /// Blocks until a notification is available, then consumes it; with a
+    /// driver, may also return after an I/O event or a timer (see the
+    /// protocol above).
     pub(crate) fn park(&self) {
         self.inner.park(None);
     }
@@ -104,6 +147,9 @@ impl Inner {
             return;
         }
         if timeout == Some(Duration::ZERO) {
+            return;
+        }
+        if timeout.is_none() && self.park_in_driver() {
             return;
         }
         let mut guard = self.lock.lock();
@@ -147,9 +193,38 @@ impl Inner {
         }
     }
 
+    /// The driver path: `false` if there is no driver or another thread
+    /// holds its poll.
+    fn park_in_driver(&self) -> bool {
+        let Some(driver) = &self.driver else {
+            return false;
+        };
+        let drove = driver.park(&mut || match self.state.compare_exchange(
+            EMPTY,
+            PARKED_DRIVER,
+            SeqCst,
+            SeqCst,
+        ) {
+            Ok(_) => true,
+            Err(NOTIFIED) => false,
+            Err(state) => unreachable!("parker in state {state} while its owner parks"),
+        });
+        if drove {
+            // PARKED_DRIVER, NOTIFIED (consumed here, by an RMW) or EMPTY (the
+            // poll did not block) all become EMPTY.
+            self.state.swap(EMPTY, SeqCst);
+        }
+        drove
+    }
+
     fn unpark(&self) {
         match self.state.swap(NOTIFIED, SeqCst) {
             EMPTY | NOTIFIED => {}
+            PARKED_DRIVER => {
+                if let Some(driver) = &self.driver {
+                    driver.unpark();
+                }
+            }
             PARKED => {
                 // Taking the lock orders this notify after the owner's
                 // EMPTY -> PARKED (made under the lock) so it cannot slip in

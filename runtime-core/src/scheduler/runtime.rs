@@ -305,7 +305,11 @@ fn block_on_current_thread<F: Future>(handle: &Handle, future: F) -> F::Output {
                     None => break,
                 }
             }
-            if ran == 0 && !main.woken.load(Acquire) {
+            if ran == shared.config.event_interval {
+                // Busy: check for I/O events between batches (when idle, the
+                // parker parks in the I/O driver instead).
+                shared.poll_io();
+            } else if ran == 0 && !main.woken.load(Acquire) {
                 parker.park();
             }
         }

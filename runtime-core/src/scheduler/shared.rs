@@ -116,6 +116,13 @@ impl Shared {
         }
     }
 
+    /// Polls the I/O driver without blocking, if there is one and nobody
+    /// else is driving it; the woken tasks are scheduled from this thread.
+    /// Returns whether it polled.
+    pub(crate) fn poll_io(&self) -> bool {
+        self.drivers.io.as_ref().is_some_and(|io| io.poll_now())
+    }
+
     /// Wakes a parked worker if new work may otherwise sit unnoticed: only
     /// when no worker is searching (a searcher will find it) and not all
     /// workers are awake.

@@ -128,9 +128,23 @@ pub(crate) fn run(handle: Handle, core: Box<Core>) {
     let _handle_guard = context::enter(handle);
     let _driving = context::enter_driving(Some(worker.clone()));
 
+    let mut since_io = 0;
     while !shared.is_shutdown() {
         if let Some(task) = worker.with_core(|core| core.next_local_task(&shared)) {
             run_task(&worker, &shared, task);
+            since_io += 1;
+            if since_io >= shared.config.event_interval {
+                // A busy worker checks for I/O events every few dozen tasks
+                // (outside `with_core`: woken tasks go to this worker's queue).
+                since_io = 0;
+                shared.poll_io();
+            }
+            continue;
+        }
+        // Out of local work: ready sockets first (their tasks land here),
+        // then the other workers' queues.
+        since_io = 0;
+        if shared.poll_io() && worker.with_core(|core| core.has_local_work()) {
             continue;
         }
         if let Some(task) = worker.with_core(|core| core.search(&shared)) {
@@ -193,6 +207,15 @@ fn park(worker: &WorkerContext, shared: &Shared) {
         }
         if shared.idle.transition_worker_from_parked(index) {
             worker.with_core(|core| core.searching = true);
+            return;
+        }
+        if worker.with_core(|core| core.has_local_work()) {
+            // Parked in the I/O driver, this worker woke tasks into its own
+            // queue (a readiness event or a timer). Count itself awake again;
+            // if a notifier took it off the sleepers list meanwhile, it was
+            // counted as a searcher.
+            let searching = !shared.idle.unpark_self(index);
+            worker.with_core(|core| core.searching = searching);
             return;
         }
     }

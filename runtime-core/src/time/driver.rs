@@ -106,10 +106,13 @@ impl TimeDriver {
     }
 
     /// Fires every timer whose deadline is `<= now`: marks it elapsed and
-    /// wakes its waker, in batches, outside the lock.
-    pub fn process(&self) {
+    /// wakes its waker, in batches, outside the lock. Returns how many fired.
+    /// Cheap when none is due (one uncontended lock, no allocation): busy
+    /// workers call it between tasks.
+    pub fn process(&self) -> usize {
         let now = self.now_tick();
-        let mut wakers = Vec::with_capacity(WAKE_BATCH);
+        let mut wakers = Vec::new();
+        let mut fired = 0;
         loop {
             let mut done = false;
             {
@@ -120,6 +123,10 @@ impl TimeDriver {
                         break;
                     };
                     entry.shared.fire();
+                    fired += 1;
+                    if wakers.capacity() == 0 {
+                        wakers.reserve_exact(WAKE_BATCH);
+                    }
                     wakers.extend(entry.waker);
                 }
             }
@@ -127,7 +134,7 @@ impl TimeDriver {
                 waker.wake();
             }
             if done {
-                return;
+                return fired;
             }
         }
     }

@@ -1,51 +1,123 @@
-//! The reactor thread's loop.
+//! One turn of the poll, and how runtime threads take turns with it.
+//!
+//! The `mio::Poll` lives behind a mutex ([`PollState`]); whoever holds the
+//! mutex drives it. A *turn* fires due timers, polls (without blocking, or
+//! blocking until an event, a timer deadline or a `mio::Waker` wake-up),
+//! records the readiness of every event and wakes the waiting tasks. Turns are
+//! taken by the reactor thread (see `thread.rs`) and, when the reactor was
+//! started with [`Reactor::start_shared`](super::Reactor::start_shared), by
+//! the runtime's worker threads: a busy worker polls without blocking every
+//! few dozen tasks, and an idle worker parks *in* the poll instead of on its
+//! condvar. `README.md` ("Who drives the poll") has the protocol.
 
+use std::cell::RefCell;
 use std::io;
-use std::sync::atomic::Ordering::Acquire;
+use std::sync::atomic::Ordering::{Acquire, Relaxed, Release, SeqCst};
+use std::sync::{MutexGuard, PoisonError, TryLockError};
 use std::task::Waker;
+use std::time::Duration;
 
 use super::registrations::WAKER_TOKEN;
 use super::scheduled_io::Ready;
-use super::{Inner, TimerHook};
+use super::{Inner, ReactorHandle};
 
 const EVENTS_PER_POLL: usize = 1024;
 
-/// Runs until asked to stop (or the poll fails), then shuts every source
-/// down. The shutdown also runs if the timer hook or a waker panics.
-pub(super) fn run(mut poll: mio::Poll, inner: &Inner, mut timer_hook: Option<TimerHook>) {
-    struct FinishOnExit<'a>(&'a Inner);
-    impl Drop for FinishOnExit<'_> {
-        fn drop(&mut self) {
-            self.0.finish_shutdown();
-        }
-    }
-    let _finish = FinishOnExit(inner);
+/// The poll and its event buffer: what the driving thread holds.
+pub(super) struct PollState {
+    poll: mio::Poll,
+    events: mio::Events,
+}
 
-    let mut events = mio::Events::with_capacity(EVENTS_PER_POLL);
-    let mut wakers: Vec<Waker> = Vec::new();
-    loop {
-        if inner.stop.load(Acquire) {
-            break;
-        }
-        let timeout = timer_hook.as_mut().and_then(|hook| hook());
-        if inner.stop.load(Acquire) {
-            break;
-        }
-        match poll.poll(&mut events, timeout) {
-            Ok(()) => {}
-            Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
-            Err(err) => {
-                eprintln!("runtime::net: the I/O reactor's poll failed, shutting it down: {err}");
-                break;
-            }
-        }
-        dispatch(inner, &events, &mut wakers);
-        // Woken outside every lock: a woken task may run at once on another
-        // thread and touch its registration.
-        for waker in wakers.drain(..) {
-            waker.wake();
+impl PollState {
+    pub(super) fn new(poll: mio::Poll) -> PollState {
+        PollState {
+            poll,
+            events: mio::Events::with_capacity(EVENTS_PER_POLL),
         }
     }
+}
+
+thread_local! {
+    /// The wakers collected by this thread's last turn (reused buffer).
+    static WAKERS: RefCell<Vec<Waker>> = const { RefCell::new(Vec::new()) };
+}
+
+/// How a turn may wait.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Wait {
+    /// Poll with a zero timeout.
+    No,
+    /// Block until an event, the next timer deadline or an unpark, if
+    /// `may_block` agrees.
+    Block,
+}
+
+/// Takes the poll if nobody holds it.
+pub(super) fn try_lock(inner: &Inner) -> Option<MutexGuard<'_, PollState>> {
+    match inner.poll.try_lock() {
+        Ok(guard) => Some(guard),
+        // A waker panicked during someone's turn: the poll itself is fine.
+        Err(TryLockError::Poisoned(poisoned)) => Some(poisoned.into_inner()),
+        Err(TryLockError::WouldBlock) => None,
+    }
+}
+
+/// Takes the poll, waiting for the current holder (reactor thread only).
+pub(super) fn lock(inner: &Inner) -> MutexGuard<'_, PollState> {
+    inner.poll.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// One turn: fires due timers, polls, records readiness. `may_block` is
+/// asked (once, right before blocking) whether the caller may still block:
+/// a parking worker uses it to announce that it sleeps in the poll, and
+/// refuses if a notification arrived meanwhile. Returns the wakers to wake
+/// (after the caller has released the poll), in this thread's buffer, by
+/// their count.
+pub(super) fn turn(
+    inner: &Inner,
+    state: &mut PollState,
+    wait: Wait,
+    may_block: &mut dyn FnMut() -> bool,
+) -> io::Result<usize> {
+    // The hook fires due timers (their tasks are woken now, before the
+    // poll) and says how long the poll may block.
+    let timer_limit = inner.timer_hook.as_ref().and_then(|hook| hook());
+    let timeout = match wait {
+        Wait::No => Some(Duration::ZERO),
+        Wait::Block if timer_limit == Some(Duration::ZERO) => timer_limit,
+        Wait::Block if inner.stop.load(Acquire) || !may_block() => Some(Duration::ZERO),
+        Wait::Block => timer_limit,
+    };
+    match state.poll.poll(&mut state.events, timeout) {
+        Ok(()) => {}
+        Err(err) if err.kind() == io::ErrorKind::Interrupted => return Ok(0),
+        Err(err) => return Err(err),
+    }
+    inner.turns.fetch_add(1, Relaxed);
+    Ok(WAKERS.with(|wakers| {
+        let mut wakers = wakers.borrow_mut();
+        dispatch(inner, &state.events, &mut wakers);
+        wakers.len()
+    }))
+}
+
+/// Wakes what the last [`turn`] on this thread collected. Called with the
+/// poll released: a woken task may run at once on another thread and touch
+/// its registration, and a user's waker may do arbitrary work.
+pub(super) fn wake_collected() {
+    let mut wakers = WAKERS.with(|wakers| std::mem::take(&mut *wakers.borrow_mut()));
+    for waker in wakers.drain(..) {
+        waker.wake();
+    }
+    // Give the (now empty) buffer back for the next turn, unless a waker
+    // ran a turn of its own on this thread meanwhile.
+    WAKERS.with(|slot| {
+        let mut slot = slot.borrow_mut();
+        if slot.capacity() == 0 {
+            *slot = wakers;
+        }
+    });
 }
 
 /// Records the readiness of every event and collects the wakers to wake.
@@ -53,8 +125,8 @@ fn dispatch(inner: &Inner, events: &mio::Events, wakers: &mut Vec<Waker>) {
     let table = inner.registrations();
     for event in events {
         if event.token() == WAKER_TOKEN {
-            // Only interrupts the poll: the loop re-checks `stop` and re-runs
-            // the timer hook.
+            // Only interrupts the poll: the driver re-checks what it waits
+            // for (stop flag, timer deadline, its parker).
             continue;
         }
         // A stale token (its source deregistered, the slot reused) is ignored.
@@ -68,4 +140,88 @@ fn dispatch(inner: &Inner, events: &mio::Events, wakers: &mut Vec<Waker>) {
         io.set_readiness(ready);
         io.take_wakers(ready, wakers);
     }
+}
+
+/// A poll failure outside the reactor thread: report it and stop the
+/// reactor, whose thread then shuts every source down.
+fn poll_failed(inner: &Inner, err: &io::Error) {
+    if !inner.stop.swap(true, SeqCst) {
+        eprintln!("runtime::net: the I/O reactor's poll failed, shutting it down: {err}");
+    }
+    inner.wake_thread();
+}
+
+impl ReactorHandle {
+    /// Polls for events without blocking, on the calling thread, and wakes
+    /// the tasks whose sources became ready (a busy worker's periodic check).
+    /// Returns `false` at once if another thread holds the poll.
+    pub fn poll_now(&self) -> bool {
+        let inner = &*self.inner;
+        let Some(mut state) = try_lock(inner) else {
+            return false;
+        };
+        let result = turn(inner, &mut state, Wait::No, &mut || false);
+        drop(state);
+        if let Err(err) = result {
+            poll_failed(inner, &err);
+        }
+        wake_collected();
+        true
+    }
+
+    /// Parks the calling thread in the poll: fires due timers, then, if
+    /// `may_block()` agrees, blocks until an event, the next timer deadline
+    /// or [`unpark_driver`](Self::unpark_driver); then wakes the tasks whose
+    /// sources became ready. Returns `false` at once, without blocking, if
+    /// another thread holds the poll; the reactor thread is then told that a
+    /// parked thread could not drive, so that it drives the poll itself.
+    ///
+    /// Only for reactors started with [`Reactor::start_shared`](super::Reactor::start_shared).
+    pub fn park(&self, may_block: &mut dyn FnMut() -> bool) -> bool {
+        let inner = &*self.inner;
+        let Some(mut state) = try_lock(inner) else {
+            inner.missed.store(true, SeqCst);
+            inner.wake_thread();
+            return false;
+        };
+        inner.in_driver.store(true, SeqCst);
+        let result = turn(inner, &mut state, Wait::Block, may_block);
+        inner.in_driver.store(false, SeqCst);
+        drop(state);
+        // The reactor thread sleeps without a timeout only while somebody is
+        // parked in the poll; now nobody is, so it resumes its watch.
+        if inner.thread_sleeping.swap(false, SeqCst) {
+            inner.wake_thread();
+        }
+        if let Err(err) = result {
+            poll_failed(inner, &err);
+        }
+        wake_collected();
+        true
+    }
+
+    /// Interrupts whoever is blocked in the poll (a `mio::Waker` write); a
+    /// wake-up with nobody blocked makes the next blocking turn return at once.
+    pub fn unpark_driver(&self) {
+        let _ = self.inner.waker.wake();
+    }
+
+    /// Number of poll turns taken so far, by any thread (diagnostics).
+    pub fn turns(&self) -> u64 {
+        self.inner.turns.load(Relaxed)
+    }
+}
+
+/// Whether the thread that published `stop` has been seen.
+pub(super) fn stopping(inner: &Inner) -> bool {
+    inner.stop.load(Acquire)
+}
+
+/// Asks the reactor to stop (its thread leaves its loop at the next
+/// wake-up).
+pub(super) fn request_stop(inner: &Inner) {
+    inner.stop.store(true, Release);
+    // If this fails the poll is gone already, and so is the thread's loop.
+    let _ = inner.waker.wake();
+    inner.wake_thread();
 }

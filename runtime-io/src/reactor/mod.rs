@@ -1,10 +1,14 @@
-//! The I/O reactor: one `mio::Poll` driven by a dedicated thread.
+//! The I/O reactor: one `mio::Poll`, owned by a dedicated thread.
 //!
 //! Sockets register with the reactor of the thread they are created on
-//! (see [`enter`] / [`try_current`]); the reactor thread waits for OS events
-//! and wakes the tasks waiting on the sources that became ready. The protocol
-//! (registration, readiness tick, clearing, wake batching, shutdown) is
-//! described in `README.md` beside this file.
+//! (see [`enter`] / [`try_current`]); the reactor waits for OS events and
+//! wakes the tasks waiting on the sources that became ready. Started with
+//! [`Reactor::start`], its thread drives the poll alone; started with
+//! [`Reactor::start_shared`] (as the runtime does), idle worker threads park
+//! in the poll and busy ones check it between tasks, and the thread steps in
+//! only when nobody else drives. The protocol (registration, readiness tick,
+//! clearing, wake batching, who drives the poll, shutdown) is described in
+//! `README.md` beside this file.
 //!
 //! ```
 //! use runtime_io::reactor::{self, Reactor};
@@ -23,12 +27,13 @@ mod registration;
 mod registrations;
 mod runtime_driver;
 mod scheduled_io;
+mod thread;
 
 use std::fmt;
 use std::io;
-use std::sync::atomic::AtomicBool;
 use std::sync::atomic::Ordering::{Acquire, Release};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::atomic::{AtomicBool, AtomicU64};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -39,12 +44,14 @@ pub(crate) use registration::Registration;
 pub use runtime_driver::io_driver_factory;
 pub(crate) use scheduled_io::Direction;
 
+use driver::PollState;
 use registrations::{Registrations, WAKER_TOKEN};
 use scheduled_io::ScheduledIo;
 
-/// Called on the reactor thread before every poll: fires due timers and
-/// returns how long the poll may block (`None`: until an event arrives).
-pub type TimerHook = Box<dyn FnMut() -> Option<Duration> + Send>;
+/// Called before every poll, by whichever thread drives it: fires due timers
+/// and returns how long the poll may block (`None`: until an event arrives;
+/// zero when it fired timers, so that their tasks run first).
+pub type TimerHook = Box<dyn Fn() -> Option<Duration> + Send + Sync>;
 
 const SHUTDOWN_MESSAGE: &str = "runtime::net: the runtime's I/O reactor has shut down";
 const NO_REACTOR_MESSAGE: &str = "runtime::net: no I/O reactor: call this from within \
@@ -62,6 +69,9 @@ pub(crate) fn no_reactor_error() -> io::Error {
 
 /// State shared by the reactor thread and every handle.
 struct Inner {
+    /// The poll: whoever holds this lock drives it (see `driver.rs`).
+    poll: Mutex<PollState>,
+    timer_hook: Option<TimerHook>,
     /// A clone of the poll's registry, for registering from any thread.
     registry: mio::Registry,
     /// Interrupts the poll; registered under [`WAKER_TOKEN`].
@@ -71,9 +81,27 @@ struct Inner {
     stop: AtomicBool,
     /// The thread has shut every source down; nothing registers any more.
     shut_down: AtomicBool,
+    /// Poll turns taken by anyone: the reactor thread's sign of life.
+    turns: AtomicU64,
+    /// A thread is parked in the poll (shared mode).
+    in_driver: AtomicBool,
+    /// A thread wanted to park in the poll and found it taken (shared mode):
+    /// the reactor thread must drive.
+    missed: AtomicBool,
+    /// The reactor thread sleeps without a timeout (shared mode).
+    thread_sleeping: AtomicBool,
+    /// The reactor thread, to unpark it.
+    thread: OnceLock<std::thread::Thread>,
 }
 
 impl Inner {
+    /// Unparks the reactor thread (a no-op before it has started).
+    fn wake_thread(&self) {
+        if let Some(thread) = self.thread.get() {
+            thread.unpark();
+        }
+    }
+
     fn registrations(&self) -> MutexGuard<'_, Registrations> {
         // Nothing panics while holding this lock (wakers are woken outside
         // it), so the table is consistent even if poisoned.
@@ -108,26 +136,53 @@ pub struct Reactor {
 }
 
 impl Reactor {
-    /// Starts the reactor thread, named `thread_name`.
+    /// Starts the reactor thread, named `thread_name`, as the only driver of
+    /// the poll.
     ///
-    /// `timer_hook`, when given, is called on the reactor thread before every
-    /// poll; it fires due timers and returns how long poll may block (`None` =
-    /// indefinitely). [`ReactorHandle::unpark`] makes the thread call it again.
+    /// `timer_hook`, when given, is called before every poll; it fires due
+    /// timers and returns how long poll may block (`None` = indefinitely).
+    /// [`ReactorHandle::unpark`] makes the driver call it again.
     pub fn start(thread_name: String, timer_hook: Option<TimerHook>) -> io::Result<Reactor> {
+        Self::start_mode(thread_name, timer_hook, false)
+    }
+
+    /// Starts the reactor thread as the *backstop* driver: the caller's
+    /// threads drive the poll through [`ReactorHandle::park`] (when idle) and
+    /// [`ReactorHandle::poll_now`] (between tasks), and the thread drives it
+    /// only while nobody else does. This is how the runtime runs it: a
+    /// readiness event then wakes its task straight into the queue of the
+    /// worker that polled, with no hand-off between threads.
+    pub fn start_shared(thread_name: String, timer_hook: Option<TimerHook>) -> io::Result<Reactor> {
+        Self::start_mode(thread_name, timer_hook, true)
+    }
+
+    fn start_mode(
+        thread_name: String,
+        timer_hook: Option<TimerHook>,
+        shared: bool,
+    ) -> io::Result<Reactor> {
         let poll = mio::Poll::new()?;
         let registry = poll.registry().try_clone()?;
         let waker = mio::Waker::new(poll.registry(), WAKER_TOKEN)?;
         let inner = Arc::new(Inner {
+            poll: Mutex::new(PollState::new(poll)),
+            timer_hook,
             registry,
             waker,
             registrations: Mutex::new(Registrations::default()),
             stop: AtomicBool::new(false),
             shut_down: AtomicBool::new(false),
+            turns: AtomicU64::new(0),
+            in_driver: AtomicBool::new(false),
+            missed: AtomicBool::new(false),
+            thread_sleeping: AtomicBool::new(false),
+            thread: OnceLock::new(),
         });
         let thread_inner = Arc::clone(&inner);
         let thread = std::thread::Builder::new()
             .name(thread_name)
-            .spawn(move || driver::run(poll, &thread_inner, timer_hook))?;
+            .spawn(move || thread::run(&thread_inner, shared))?;
+        let _ = inner.thread.set(thread.thread().clone());
         Ok(Reactor {
             handle: ReactorHandle { inner },
             thread: Some(thread),
@@ -149,9 +204,7 @@ impl Reactor {
         let Some(thread) = self.thread.take() else {
             return;
         };
-        self.handle.inner.stop.store(true, Release);
-        // If this fails the poll is gone already, and so is the thread's loop.
-        let _ = self.handle.inner.waker.wake();
+        driver::request_stop(&self.handle.inner);
         if thread.thread().id() == std::thread::current().id() {
             // Shut down from the reactor thread itself (from the timer hook):
             // it leaves its loop after this call returns; joining would
@@ -188,9 +241,9 @@ pub struct ReactorHandle {
 }
 
 impl ReactorHandle {
-    /// Interrupts the poll (through a `mio::Waker`) so the reactor thread
-    /// re-runs its timer hook; used by the timer driver when an earlier
-    /// deadline arrives. Does nothing once the reactor has shut down.
+    /// Interrupts the poll (through a `mio::Waker`) so its driver re-runs
+    /// the timer hook; used by the timer driver when an earlier deadline
+    /// arrives. Does nothing once the reactor has shut down.
     pub fn unpark(&self) {
         let _ = self.inner.waker.wake();
     }

@@ -1,5 +1,6 @@
-//! The reactor as the runtime's I/O driver: started by the runtime builder,
-//! entered on every runtime thread, driving the runtime's timers through its
+//! The reactor as the runtime's I/O driver: started by the runtime builder
+//! in shared mode, entered on every runtime thread, parked in by idle
+//! workers and polled by busy ones, driving the runtime's timers through its
 //! poll timeout, and stopped at shutdown.
 
 use super::{enter, Reactor, ReactorHandle, TimerHook};
@@ -7,6 +8,7 @@ use runtime_core::scheduler::{IoDriver, IoDriverFactory};
 use runtime_core::time::TimeDriver;
 use std::any::Any;
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
 struct RuntimeIoDriver {
     reactor: Mutex<Option<Reactor>>,
@@ -16,6 +18,18 @@ struct RuntimeIoDriver {
 impl IoDriver for RuntimeIoDriver {
     fn enter(&self) -> Box<dyn Any> {
         Box::new(enter(self.handle.clone()))
+    }
+
+    fn poll_now(&self) -> bool {
+        self.handle.poll_now()
+    }
+
+    fn park(&self, may_block: &mut dyn FnMut() -> bool) -> bool {
+        self.handle.park(may_block)
+    }
+
+    fn unpark(&self) {
+        self.handle.unpark_driver();
     }
 
     fn shutdown(&self) {
@@ -30,18 +44,24 @@ impl IoDriver for RuntimeIoDriver {
     }
 }
 
-/// What the runtime builder calls to start the reactor: the reactor thread
-/// (`<name>-io`) fires the runtime's due timers before each poll and uses the
-/// next deadline as the poll timeout; a timer earlier than the one it waits
-/// for interrupts the poll through the reactor's `mio::Waker`.
+/// What the runtime builder calls to start the reactor, in shared mode
+/// ([`Reactor::start_shared`]): idle workers park in the poll, busy workers
+/// poll it between tasks, and the reactor thread (`<name>-io`) drives it when
+/// nobody else does. Whoever drives fires the runtime's due timers before
+/// each poll and uses the next deadline as the poll timeout; a timer earlier
+/// than the one it waits for interrupts the poll through the reactor's
+/// `mio::Waker`.
 pub fn io_driver_factory() -> IoDriverFactory {
     Arc::new(|time: Arc<TimeDriver>, thread_name: &str| {
         let timers = time.clone();
         let hook: TimerHook = Box::new(move || {
-            timers.process();
+            if timers.process() > 0 {
+                // Their tasks were just woken: run them before blocking.
+                return Some(Duration::ZERO);
+            }
             timers.next_timeout()
         });
-        let reactor = Reactor::start(format!("{thread_name}-io"), Some(hook))?;
+        let reactor = Reactor::start_shared(format!("{thread_name}-io"), Some(hook))?;
         let handle = reactor.handle();
         let unpark = handle.clone();
         time.set_unpark(Arc::new(move || unpark.unpark()));

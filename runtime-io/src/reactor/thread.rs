@@ -1,0 +1,119 @@
+//! The reactor thread's loop, in its two modes.
+//!
+//! - **Alone** ([`Reactor::start`](super::Reactor::start)): the thread is the
+//!   only driver; it blocks in the poll turn after turn.
+//! - **Shared** ([`Reactor::start_shared`](super::Reactor::start_shared), what
+//!   the runtime uses): the runtime's threads drive the poll themselves (a
+//!   parked worker blocks in it, busy workers poll it without blocking), and
+//!   the thread is the *backstop*: it drives only when nobody else has for a
+//!   whole [`BACKSTOP`] tick, or when a parking thread found the poll taken.
+//!   `README.md` ("Who drives the poll") has the argument.
+
+use std::sync::atomic::Ordering::{Relaxed, SeqCst};
+use std::time::Duration;
+
+use super::driver::{lock, stopping, try_lock, turn, wake_collected, Wait};
+use super::Inner;
+
+/// How long the poll may go untouched while the runtime is busy before the
+/// reactor thread drives it itself.
+pub(super) const BACKSTOP: Duration = Duration::from_millis(1);
+
+/// Runs until asked to stop (or the poll fails), then shuts every source
+/// down. The shutdown also runs if the timer hook or a waker panics.
+pub(super) fn run(inner: &Inner, shared: bool) {
+    struct FinishOnExit<'a>(&'a Inner);
+    impl Drop for FinishOnExit<'_> {
+        fn drop(&mut self) {
+            self.0.finish_shutdown();
+        }
+    }
+    let _finish = FinishOnExit(inner);
+    if shared {
+        run_backstop(inner);
+    } else {
+        while !stopping(inner) {
+            if !drive(inner) {
+                break;
+            }
+        }
+    }
+}
+
+/// One blocking turn on the reactor thread. `false` if the poll failed.
+fn drive(inner: &Inner) -> bool {
+    let mut state = lock(inner);
+    let result = turn(inner, &mut state, Wait::Block, &mut || true);
+    drop(state);
+    wake_collected();
+    match result {
+        Ok(_) => true,
+        Err(err) => {
+            eprintln!("runtime::net: the I/O reactor's poll failed, shutting it down: {err}");
+            false
+        }
+    }
+}
+
+/// The shared mode's loop.
+///
+/// Each round the thread decides whether the poll needs it:
+/// - a parking thread found the poll taken (`missed`): drive now;
+/// - somebody is parked in the poll (`in_driver`): it will see every event,
+///   so sleep without a timeout (announced in `thread_sleeping`; whoever
+///   leaves the poll wakes the thread);
+/// - otherwise sleep one [`BACKSTOP`] tick and drive only if no turn was taken
+///   meanwhile (every worker is busy in long polls, or parked on its condvar
+///   because it lost a race for the poll).
+fn run_backstop(inner: &Inner) {
+    let mut seen_turns = inner.turns.load(Relaxed);
+    loop {
+        if stopping(inner) {
+            return;
+        }
+        if !inner.missed.swap(false, SeqCst) {
+            if inner.in_driver.load(SeqCst) {
+                // Announce the sleep, then re-check: a thread leaving the poll
+                // clears `in_driver` and then reads `thread_sleeping` (both
+                // SeqCst), so it either sees the announcement and wakes us or
+                // we see it gone here.
+                inner.thread_sleeping.store(true, SeqCst);
+                if inner.in_driver.load(SeqCst) && !inner.missed.load(SeqCst) && !stopping(inner) {
+                    std::thread::park();
+                }
+                inner.thread_sleeping.store(false, SeqCst);
+                seen_turns = inner.turns.load(Relaxed);
+                continue;
+            }
+            std::thread::park_timeout(BACKSTOP);
+            if stopping(inner) {
+                return;
+            }
+            if !inner.missed.swap(false, SeqCst) {
+                let turns = inner.turns.load(Relaxed);
+                if turns != seen_turns || inner.in_driver.load(SeqCst) {
+                    seen_turns = turns;
+                    continue;
+                }
+            }
+        }
+        // Nobody drives: block in the poll here until an event, a timer or
+        // a wake-up, then hand it back.
+        let Some(mut state) = try_lock(inner) else {
+            continue;
+        };
+        let result = turn(inner, &mut state, Wait::Block, &mut || true);
+        if matches!(result, Ok(n) if n > 0) {
+            // The tasks just woken will run, and the worker that runs out of
+            // them parks in the poll: a miss recorded before now is stale.
+            inner.missed.store(false, SeqCst);
+        }
+        drop(state);
+        wake_collected();
+        if let Err(err) = result {
+            eprintln!("runtime::net: the I/O reactor's poll failed, shutting it down: {err}");
+            return;
+        }
+        seen_turns = inner.turns.load(Relaxed);
+    }
+}

@@ -22,6 +22,16 @@ pub fn model<F>(name: &'static str, body: F)
 where
     F: Fn() + Sync + Send + 'static,
 {
+    model_bounded(name, usize::MAX, body);
+}
+
+/// [`model`] with the preemption bound capped at `max_preemptions`, for
+/// models whose state space at the default bound takes too long for CI (each
+/// says why, and what it still covers).
+pub fn model_bounded<F>(name: &'static str, max_preemptions: usize, body: F)
+where
+    F: Fn() + Sync + Send + 'static,
+{
     let executions = std::sync::Arc::new(AtomicUsize::new(0));
     let counted = executions.clone();
     let (tx, rx) = std::sync::mpsc::channel();
@@ -42,8 +52,12 @@ where
                     let mut builder = loom::model::Builder::new();
                     // Unbounded preemption does not finish for the scheduler
                     // models: default to the documented bound.
-                    builder.preemption_bound =
-                        builder.preemption_bound.or(Some(DEFAULT_PREEMPTIONS));
+                    builder.preemption_bound = Some(
+                        builder
+                            .preemption_bound
+                            .unwrap_or(DEFAULT_PREEMPTIONS)
+                            .min(max_preemptions),
+                    );
                     builder.check(body);
                 }
             }));

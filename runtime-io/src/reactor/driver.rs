@@ -84,6 +84,13 @@ pub(super) fn turn(
     // poll) and says how long the poll may block.
     let timer_limit = inner.timer_hook.as_ref().and_then(|hook| hook());
     let timeout = match wait {
+        // Nothing registered: only the `mio::Waker` could report, and a
+        // non-blocking turn has no use for it. Skip the system call (busy
+        // workers take these turns whenever their queues run dry).
+        Wait::No if inner.sources.load(Relaxed) == 0 => {
+            inner.turns.fetch_add(1, Relaxed);
+            return Ok(0);
+        }
         Wait::No => Some(Duration::ZERO),
         Wait::Block if timer_limit == Some(Duration::ZERO) => timer_limit,
         Wait::Block if inner.stop.load(Acquire) || !may_block() => Some(Duration::ZERO),
@@ -95,6 +102,9 @@ pub(super) fn turn(
         Err(err) => return Err(err),
     }
     inner.turns.fetch_add(1, Relaxed);
+    if state.events.is_empty() {
+        return Ok(0);
+    }
     Ok(WAKERS.with(|wakers| {
         let mut wakers = wakers.borrow_mut();
         dispatch(inner, &state.events, &mut wakers);

@@ -31,8 +31,8 @@ mod thread;
 
 use std::fmt;
 use std::io;
-use std::sync::atomic::Ordering::{Acquire, Release};
-use std::sync::atomic::{AtomicBool, AtomicU64};
+use std::sync::atomic::Ordering::{Acquire, Relaxed, Release};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -83,6 +83,9 @@ struct Inner {
     shut_down: AtomicBool,
     /// Poll turns taken by anyone: the reactor thread's sign of life.
     turns: AtomicU64,
+    /// Registered sources (a hint, mirrored from the table under its lock):
+    /// a busy worker's non-blocking turn skips the `epoll_wait` when it is 0.
+    sources: AtomicUsize,
     /// A thread is parked in the poll (shared mode).
     in_driver: AtomicBool,
     /// A thread wanted to park in the poll and found it taken (shared mode):
@@ -117,6 +120,7 @@ impl Inner {
         {
             let mut table = self.registrations();
             table.shutdown(&mut wakers);
+            self.sources.store(0, Relaxed);
             self.shut_down.store(true, Release);
         }
         for waker in wakers {
@@ -173,6 +177,7 @@ impl Reactor {
             stop: AtomicBool::new(false),
             shut_down: AtomicBool::new(false),
             turns: AtomicU64::new(0),
+            sources: AtomicUsize::new(0),
             in_driver: AtomicBool::new(false),
             missed: AtomicBool::new(false),
             thread_sleeping: AtomicBool::new(false),
@@ -259,11 +264,16 @@ impl ReactorHandle {
         source: &mut impl mio::event::Source,
         interest: mio::Interest,
     ) -> io::Result<(mio::Token, Arc<ScheduledIo>)> {
-        let (token, io) = self.inner.registrations().insert()?;
+        let (token, io) = {
+            let mut table = self.inner.registrations();
+            let entry = table.insert()?;
+            self.inner.sources.store(table.len(), Relaxed);
+            entry
+        };
         // Registering outside the table lock is fine: if the reactor shuts
         // down meanwhile, the entry was already marked shut down.
         if let Err(err) = self.inner.registry.register(source, token, interest) {
-            self.inner.registrations().remove(token);
+            self.release(token);
             return Err(err);
         }
         Ok((token, io))
@@ -277,7 +287,9 @@ impl ReactorHandle {
 
     /// Frees the table slot of `token`.
     fn release(&self, token: mio::Token) {
-        self.inner.registrations().remove(token);
+        let mut table = self.inner.registrations();
+        table.remove(token);
+        self.inner.sources.store(table.len(), Relaxed);
     }
 
     /// Number of live registrations (for tests and diagnostics).

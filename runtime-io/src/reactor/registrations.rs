@@ -93,7 +93,7 @@ impl Registrations {
         }
     }
 
-    #[cfg(test)]
+    /// Number of live registrations.
     pub(crate) fn len(&self) -> usize {
         self.entries.len()
     }

@@ -106,6 +106,7 @@ mod queue;
 pub(crate) use acquire::Acquire;
 pub use permit::{OwnedSemaphorePermit, SemaphorePermit};
 
+use super::cache_line::CacheLine;
 use super::error::{AcquireError, TryAcquireError};
 use super::waitlist::WakeList;
 use crate::loom::sync::atomic::{AtomicU64, AtomicUsize, Ordering::*};
@@ -163,20 +164,9 @@ pub struct Semaphore {
     // waiters queue up); `finished` is written on every hand-off and read
     // by every woken waiter; the mutex line is written by its holder, whose
     // unlock would stall on getting the line back.
-    state: Line<AtomicUsize>,
-    finished: Line<AtomicU64>,
-    waiters: Line<Mutex<Waiters>>,
-}
-
-/// A 64-byte aligned (cache line) field.
-#[repr(align(64))]
-struct Line<T>(T);
-
-impl<T> std::ops::Deref for Line<T> {
-    type Target = T;
-    fn deref(&self) -> &T {
-        &self.0
-    }
+    state: CacheLine<AtomicUsize>,
+    finished: CacheLine<AtomicU64>,
+    waiters: CacheLine<Mutex<Waiters>>,
 }
 
 struct Waiters {
@@ -201,9 +191,9 @@ impl Semaphore {
             Self::MAX_PERMITS
         );
         Self {
-            state: Line(AtomicUsize::new(permits << SHIFT)),
-            finished: Line(AtomicU64::new(0)),
-            waiters: Line(Mutex::new(Waiters {
+            state: CacheLine(AtomicUsize::new(permits << SHIFT)),
+            finished: CacheLine(AtomicU64::new(0)),
+            waiters: CacheLine(Mutex::new(Waiters {
                 total: permits,
                 next_ticket: 0,
                 list: WaitQueue::new(),

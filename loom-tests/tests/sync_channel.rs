@@ -1,5 +1,6 @@
-//! loom models of the channels (`runtime-core/src/sync/`: `oneshot.rs` and
-//! `queue.rs`; the waiter-queue design is in the directory's README).
+//! loom models of the channels (`runtime-core/src/sync/`: `oneshot.rs`,
+//! `queue.rs` and `mpsc.rs`; the waiter-queue design is in the directory's
+//! README).
 //!
 //! The primitives are public API built on the shim, so under
 //! `cfg(runtime_loom)` their one lock is a loom `Mutex` (and the queue's
@@ -15,7 +16,12 @@
 //! - `Queue`: with `maxsize` 1 every item put is got exactly once and in
 //!   order (a putter waits for the slot); `close` racing a waiting `get` and
 //!   a `put` never loses or duplicates the item; `join` returns only after
-//!   every `task_done` (and sees what the workers did before it).
+//!   every `task_done` (and sees what the workers did before it);
+//! - `mpsc`: with one slot, values arrive once and in order while a send
+//!   waits for the slot the receiver gives back, and the last sender's drop
+//!   ends the channel; the end waits for a send that holds a slot (and a
+//!   send cancelled after it got one pokes the receiver); `close` racing a
+//!   waiting send delivers the value exactly when the send succeeds.
 #![cfg(runtime_loom)]
 
 mod sync_support;
@@ -23,7 +29,7 @@ mod sync_support;
 use loom::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use loom::thread;
 use loom_tests::{poll_once, Counter, Gate};
-use runtime_core::sync::{oneshot, Queue, TryGetError};
+use runtime_core::sync::{mpsc, oneshot, Queue, TryGetError};
 use sync_support::{block_on, check, unless};
 
 // --------------------------------------------------------------- oneshot
@@ -263,5 +269,87 @@ fn queue_join_waits_for_every_task_done() {
             worker.join().unwrap();
         }
         assert!(queue.task_done().is_err(), "nothing left unfinished");
+    });
+}
+
+// ------------------------------------------------------------------ mpsc
+
+/// A bounded channel of one slot: a thread sends 1 then 2 (the second send
+/// waits for the slot, which the receiver gives back when it returns 1)
+/// and then drops its sender, closing the channel, while the main thread
+/// receives until the end. Both values arrive in order, then `None` (the
+/// close wakes a receiver waiting on the empty buffer: a lost wakeup is a
+/// deadlock), and every slot is free at the end.
+#[test]
+fn mpsc_capacity_1_send_recv_close() {
+    check("mpsc_capacity_1_send_recv_close", || {
+        let (tx, mut rx) = mpsc::channel(1);
+        let sender = thread::spawn(move || {
+            block_on(tx.send(1)).unwrap();
+            block_on(tx.send(2)).unwrap();
+        });
+        let first = block_on(rx.recv());
+        let second = block_on(rx.recv());
+        assert_eq!(
+            (first, second),
+            (Some(1), Some(2)),
+            "each value once, in order"
+        );
+        assert_eq!(block_on(rx.recv()), None, "the channel ended");
+        sender.join().unwrap();
+    });
+}
+
+/// The end of the channel waits for a send in flight: the buffer (one
+/// slot) starts full and `sending` waits for the slot. The receiver takes
+/// the value, which hands the slot to `sending`, and closes the channel;
+/// then `sending` is dropped on another thread (cancelled after it was
+/// given the slot: the slot goes back and the receiver is poked) while the
+/// receiver waits for the end. `recv` returns `None`, never hangs (a slot
+/// given back without a poke, or a poke before the receiver looked, would
+/// leave it waiting for a value that never comes).
+#[test]
+fn mpsc_cancelled_send_ends_a_closed_channel() {
+    check("mpsc_cancelled_send_ends_a_closed_channel", || {
+        let (tx, mut rx) = mpsc::channel(1);
+        tx.try_send(0).unwrap();
+        // Another sender stays alive, so that no last-sender close (which
+        // also wakes the receiver) can hide a missing poke.
+        let other = tx.clone();
+        let wakes = Counter::new();
+        let mut sending = Box::pin(async move { tx.send(1).await });
+        assert!(sending_is_pending(&mut sending, &wakes));
+        assert_eq!(rx.try_recv(), Ok(0));
+        assert_eq!(wakes.get(), 1, "the waiting send was given the slot");
+        rx.close();
+        let canceller = thread::spawn(move || drop(sending));
+        assert_eq!(block_on(rx.recv()), None, "nothing else was sent");
+        canceller.join().unwrap();
+        drop(other);
+    });
+}
+
+fn sending_is_pending<F: std::future::Future + Unpin>(fut: &mut F, wakes: &Counter) -> bool {
+    sync_support::poll_with(fut, wakes).is_pending()
+}
+
+/// `close` races a send waiting for room: the buffer (one slot) starts
+/// full; a thread sends 1 and waits; the main thread receives 0 (handing
+/// the slot to the waiting send) and closes, racing it. The send succeeds
+/// exactly when the receiver then gets 1 (a send that got its slot before
+/// the close is delivered, one that did not fails and hands the value
+/// back), and the channel ends with `None` either way.
+#[test]
+fn mpsc_close_races_waiting_send() {
+    check("mpsc_close_races_waiting_send", || {
+        let (tx, mut rx) = mpsc::channel(1);
+        tx.try_send(0).unwrap();
+        let sender = thread::spawn(move || block_on(tx.send(1)).is_ok());
+        assert_eq!(block_on(rx.recv()), Some(0));
+        rx.close();
+        let got = block_on(rx.recv());
+        assert_eq!(block_on(rx.recv()), None, "the channel ended");
+        let sent = sender.join().unwrap();
+        assert_eq!(got.is_some(), sent, "sent {sent}, got {got:?}");
     });
 }

@@ -15,6 +15,12 @@
 //!   or partly) passes them to the next waiter, which is woken;
 //! - `close` wakes every waiter, fails the unserved ones and returns their
 //!   partial permits to the pool;
+//! - the lock-free fast paths (a CAS on the permit word) never lose a permit
+//!   or a wakeup against the queue: a release racing a waiter's enqueue, a
+//!   `try_acquire` racing a hand-off (it never barges past a queued waiter),
+//!   a release racing the last waiter's cancellation (the `WAITERS` bit
+//!   cleared under a stale look), and a chosen waiter's cancellation (read
+//!   from `finished` without the mutex) racing a release;
 //! - the `Mutex` excludes: a read-increment-write of a counter through two
 //!   separate atomic operations under the lock never loses an update (and
 //!   loom checks the data cell itself for concurrent access), and a `lock`
@@ -193,6 +199,151 @@ fn semaphore_close_wakes_waiters() {
         one.join().unwrap();
         assert!(sem.is_closed());
         assert_eq!(sem.available_permits(), 1, "the one permit is back");
+    });
+}
+
+// ------------------------------------------- the fast path against the queue
+
+/// A release racing a waiter's enqueue, with a partial assignment: two
+/// permits, one held by another thread, and the main thread asks for both.
+/// Its fast path fails; under the mutex it either finds the second permit
+/// already back (the release's CAS came first: it takes both and never
+/// waits) or becomes the head holding the one free permit, with `WAITERS`
+/// set in the same CAS, so the release's CAS fails and the release hands its
+/// permit over under the mutex. The release may also land between the
+/// failed fast path and the mutex. Either way the main thread gets both
+/// permits (a permit stranded in the word while its waiter sleeps is a
+/// deadlock) and both are free at the end.
+#[test]
+fn semaphore_release_races_enqueue() {
+    check("semaphore_release_races_enqueue", || {
+        let sem = Arc::new(Semaphore::new(2));
+        let held = sem.clone().try_acquire_owned().expect("a free permit");
+        let releaser = thread::spawn(move || drop(held));
+        let both = block_on(sem.acquire_many(2)).expect("not closed");
+        assert_eq!(sem.available_permits(), 0, "both permits are held");
+        releaser.join().unwrap();
+        drop(both);
+        assert_eq!(sem.available_permits(), 2, "both permits are back");
+    });
+}
+
+/// No barging: with a waiter queued, a permit released on another thread
+/// goes to that waiter, and a `try_acquire` racing the release (the fast
+/// path: a CAS on the permit word) always fails, whether it runs before,
+/// during or after the hand-off.
+#[test]
+fn semaphore_try_acquire_never_barges() {
+    check("semaphore_try_acquire_never_barges", || {
+        let sem = Arc::new(Semaphore::new(1));
+        let held = sem.clone().try_acquire_owned().expect("a free permit");
+        let wakes = Counter::new();
+        let mut waiter = Box::pin(sem.acquire());
+        assert!(poll_with(&mut waiter, &wakes).is_pending());
+
+        let releaser = thread::spawn(move || drop(held));
+        let barger = {
+            let sem = sem.clone();
+            thread::spawn(move || {
+                assert!(
+                    sem.try_acquire().is_err(),
+                    "try_acquire overtook a queued waiter"
+                );
+            })
+        };
+        releaser.join().unwrap();
+        barger.join().unwrap();
+
+        assert_eq!(wakes.get(), 1, "the waiter is woken once");
+        let Poll::Ready(Ok(permit)) = poll_with(&mut waiter, &wakes) else {
+            panic!("the woken waiter has the permit");
+        };
+        assert_eq!(sem.available_permits(), 0);
+        drop(permit);
+        assert_eq!(sem.available_permits(), 1, "the permit is back");
+    });
+}
+
+/// The last waiter cancelled while a release races it, with a fast-path
+/// `try_acquire` on a third thread. The cancellation lands before the
+/// release (the waiter leaves, the list runs empty and `WAITERS` is
+/// cleared, so the release may take the fast path, or take the slow path on
+/// a stale look at the word and find nobody to hand the permit to), or after
+/// it (the waiter was chosen: its drop sees `finished` without the mutex and
+/// releases the permit again, now by the fast path). The taker may get the
+/// permit in between, and gives it back. Never two holders, and the one
+/// permit is free at the end.
+#[test]
+fn semaphore_last_waiter_cancel_races_release() {
+    check("semaphore_last_waiter_cancel_races_release", || {
+        let sem = Arc::new(Semaphore::new(1));
+        let held_count = Arc::new(AtomicUsize::new(0));
+        let held = sem.clone().try_acquire_owned().expect("a free permit");
+        take(&held_count, 1, 1);
+        let wakes = Counter::new();
+        let mut waiter = Box::pin(sem.acquire());
+        assert!(poll_with(&mut waiter, &wakes).is_pending());
+
+        let releaser = {
+            let held_count = held_count.clone();
+            thread::spawn(move || {
+                give_back(&held_count, 1);
+                drop(held);
+            })
+        };
+        let taker = {
+            let (sem, held_count) = (sem.clone(), held_count.clone());
+            thread::spawn(move || {
+                if let Ok(permit) = sem.try_acquire() {
+                    take(&held_count, 1, 1);
+                    give_back(&held_count, 1);
+                    drop(permit);
+                }
+            })
+        };
+        drop(waiter);
+        releaser.join().unwrap();
+        taker.join().unwrap();
+        assert_eq!(sem.available_permits(), 1, "the permit is back");
+        assert!(sem.try_acquire().is_ok(), "and takeable");
+    });
+}
+
+/// A waiter cancelled after it was chosen, racing a release: two permits,
+/// both held; `first` and `second` queued (one permit each). The main thread
+/// releases one permit, which chooses `first`. Then, on two threads, `first`
+/// is dropped (its drop sees it was served, without the mutex, and gives
+/// the permit back: to `second`, still queued) while the other permit is
+/// released. Whichever comes first serves `second` and empties the queue
+/// (clearing `WAITERS`); the other then finds nobody waiting, by the fast
+/// path or, on a stale look at the word, by the slow path. `second` is woken
+/// exactly once and served; one permit is free while it holds the other.
+#[test]
+fn semaphore_chosen_cancel_races_release() {
+    check("semaphore_chosen_cancel_races_release", || {
+        let sem = Arc::new(Semaphore::new(2));
+        let p1 = sem.clone().try_acquire_owned().expect("a free permit");
+        let p2 = sem.clone().try_acquire_owned().expect("a free permit");
+        let (first_wakes, second_wakes) = (Counter::new(), Counter::new());
+        let mut first = Box::pin(sem.clone().acquire_owned());
+        let mut second = Box::pin(sem.acquire());
+        assert!(poll_with(&mut first, &first_wakes).is_pending());
+        assert!(poll_with(&mut second, &second_wakes).is_pending());
+        drop(p1);
+        assert_eq!(first_wakes.get(), 1, "`first` was chosen");
+
+        let canceller = thread::spawn(move || drop(first));
+        let releaser = thread::spawn(move || drop(p2));
+        canceller.join().unwrap();
+        releaser.join().unwrap();
+
+        assert_eq!(second_wakes.get(), 1, "`second` is woken once");
+        let Poll::Ready(Ok(permit)) = poll_with(&mut second, &second_wakes) else {
+            panic!("the woken waiter has its permit");
+        };
+        assert_eq!(sem.available_permits(), 1, "the other permit is free");
+        drop(permit);
+        assert_eq!(sem.available_permits(), 2, "both permits are back");
     });
 }
 

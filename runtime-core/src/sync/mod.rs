@@ -25,6 +25,7 @@
 
 mod barrier;
 mod bounded_semaphore;
+mod cache_line;
 mod condition;
 pub mod error;
 mod event;

@@ -1,30 +1,68 @@
 //! Multi-producer, single-consumer channels, bounded and unbounded.
 //!
-//! # Waiter protocol
+//! # Protocol
 //!
-//! A channel is a FIFO [`Queue`] plus a count of live senders, so the waiter
-//! protocol is the queue's (see `queue.rs`): senders waiting for buffer space
-//! are served FIFO by slot reservation, the receiver waits by item
-//! reservation, and a cancelled `send` or `recv` passes any reservation on
-//! and loses nothing. Closing maps onto the queue's `close`, whose semantics
-//! are exactly a channel's: sends fail (handing the value back) and the
-//! receiver drains what was sent, then sees the end.
+//! A channel is two pieces, so that waiting senders and the receiver never
+//! queue on one lock:
 //!
-//! - The last `Sender` to be dropped closes the queue (a sender count in an
-//!   atomic: the decrement that reaches zero closes), which wakes a waiting
-//!   `recv` with `None` once the buffer is empty.
-//! - `Receiver::close` closes the queue; dropping the receiver also takes
-//!   the unreceived values out and drops them (outside the queue's lock).
-//! - `Sender::closed` waits on the queue's close-waiter list.
+//! - `slots`, a [`Semaphore`] of free buffer slots (`capacity` permits; an
+//!   unbounded channel has `Semaphore::MAX_PERMITS`, which no program can
+//!   exhaust). A send takes a permit before it pushes, and the receiver
+//!   gives one back for every value it returns. Waiting senders are
+//!   therefore the semaphore's waiters: served FIFO, cancel safe (a sender
+//!   cancelled after a slot was assigned to it passes the slot on), and a
+//!   `try_send` cannot overtake them. With room in the buffer, taking and
+//!   giving back a slot is one CAS each on the permit word (see
+//!   `semaphore.rs`). The receiver closing closes `slots`: waiting and
+//!   later sends fail.
+//! - `inner`, one small mutex (on a cache line of its own) over the buffer
+//!   (`VecDeque`), the receiver's waker and `closed`. A push is: lock, push
+//!   the value, take the receiver's waker if it stored one, unlock, wake.
+//!   A receiver that finds the buffer empty stores its waker in the same
+//!   critical section, so a push either came before its look or finds the
+//!   waker: no lost wakeup. Nothing else is done under the lock.
+//!
+//! **Batches.** The receiver keeps a private `VecDeque` (`taken`, in the
+//! `Receiver`). When it is empty, `recv` swaps the whole shared buffer into
+//! it in one critical section, so under contention the receiver takes the
+//! lock once per batch instead of once per value (the two buffers trade
+//! places, so neither reallocates). Values in `taken` still hold their
+//! slots: a slot goes back when its value is returned to the caller, so the
+//! buffer never holds more than `capacity` values in total. `recv_many`
+//! gives the slots of everything it returns back in one hand-off, so that
+//! the senders waiting for room are served together (one slot at a time,
+//! each woken sender would find the others queued and queue again).
+//!
+//! **End of the channel.** `recv` returns `None` once `closed` is set (the
+//! receiver closed, or the last sender dropped), both buffers are empty and
+//! the semaphore is *idle* (every slot free). Idle matters: a send that
+//! took its slot before the close may still be about to push; it holds its
+//! slot until then, and the receiver waits for its push. A slot given back
+//! without a value (a send cancelled after a slot was assigned to it) is
+//! followed by a "poke" (lock, take the waker, wake), so a receiver waiting
+//! for idleness looks again; the poke's lock orders it after the receiver's
+//! look, or the look after the slot's return.
+//!
+//! Per-sender order is buffer order. `Sender::closed` waits on an [`Event`]
+//! set when the receiver closes or is dropped; dropping the receiver also
+//! drops the values left (on its own thread, outside the lock).
+//!
+//! The loom models are in `loom-tests/tests/sync_channel.rs`.
 
 pub use super::error::{SendError, TryRecvError, TrySendError};
 
-use super::error::{TryGetError, TryPutError};
-use super::queue::Queue;
-use crate::loom::sync::atomic::{AtomicUsize, Ordering};
-use crate::loom::sync::Arc;
+use super::cache_line::CacheLine;
+use super::error::TryAcquireError;
+use super::event::Event;
+use super::semaphore::{Acquire, Semaphore};
+use crate::coop;
+use crate::loom::sync::atomic::{AtomicUsize, Ordering::*};
+use crate::loom::sync::{Arc, Mutex};
 use crate::scheduler::park::blocking_wait;
+use std::collections::VecDeque;
 use std::fmt;
+use std::future::poll_fn;
+use std::task::{ready, Context, Poll, Waker};
 
 /// Creates a bounded channel buffering up to `capacity` values; `send`
 /// waits while the buffer is full.
@@ -60,7 +98,13 @@ pub fn channel<T>(capacity: usize) -> (Sender<T>, Receiver<T>) {
          use mpsc::unbounded_channel() for no limit"
     );
     let chan = Chan::new(capacity);
-    (Sender { chan: chan.clone() }, Receiver { chan })
+    (
+        Sender { chan: chan.clone() },
+        Receiver {
+            chan,
+            taken: VecDeque::new(),
+        },
+    )
 }
 
 /// Creates a channel with an unlimited buffer: sending never waits.
@@ -81,34 +125,208 @@ pub fn unbounded_channel<T>() -> (UnboundedSender<T>, UnboundedReceiver<T>) {
     (
         UnboundedSender { chan: chan.clone() },
         UnboundedReceiver {
-            inner: Receiver { chan },
+            inner: Receiver {
+                chan,
+                taken: VecDeque::new(),
+            },
         },
     )
 }
 
 struct Chan<T> {
-    queue: Queue<T>,
+    /// The values, the receiver's waker and `closed`: on a cache line of
+    /// its own (with the `VecDeque`'s header), held for a push or a pop.
+    inner: CacheLine<Mutex<Inner<T>>>,
+    slots: Semaphore,
+    /// `slots`' permits when every slot is free (`capacity`, or
+    /// `Semaphore::MAX_PERMITS` when unbounded).
+    all_slots: usize,
+    /// The capacity given to [`channel`] (0: unbounded).
+    capacity: usize,
     senders: AtomicUsize,
+    /// Set when the receiver closes or is dropped.
+    rx_closed: Event,
+}
+
+struct Inner<T> {
+    items: VecDeque<T>,
+    /// The receiver's waker, while it waits for a value.
+    rx_waker: Option<Waker>,
+    /// The receiver closed, or the last sender is gone.
+    closed: bool,
 }
 
 impl<T> Chan<T> {
-    fn new(maxsize: usize) -> Arc<Self> {
+    fn new(capacity: usize) -> Arc<Self> {
+        let all_slots = if capacity == 0 {
+            Semaphore::MAX_PERMITS
+        } else {
+            capacity
+        };
         Arc::new(Self {
-            queue: Queue::new(maxsize),
+            inner: CacheLine(Mutex::new(Inner {
+                items: VecDeque::new(),
+                rx_waker: None,
+                closed: false,
+            })),
+            slots: Semaphore::new(all_slots),
+            all_slots,
+            capacity,
             senders: AtomicUsize::new(1),
+            rx_closed: Event::new(),
         })
     }
 
     fn add_sender(&self) {
-        self.senders.fetch_add(1, Ordering::Relaxed);
+        self.senders.fetch_add(1, Relaxed);
     }
 
     fn drop_sender(&self) {
         // AcqRel: the closing decrement happens after every other sender's
-        // last send (they are in the queue under its lock anyway).
-        if self.senders.fetch_sub(1, Ordering::AcqRel) == 1 {
-            self.queue.close();
+        // last send.
+        if self.senders.fetch_sub(1, AcqRel) == 1 {
+            let waker = {
+                let mut inner = self.inner.lock();
+                inner.closed = true;
+                inner.rx_waker.take()
+            };
+            if let Some(waker) = waker {
+                waker.wake();
+            }
         }
+    }
+
+    /// Pushes a value for which a slot was taken, and wakes the receiver if
+    /// it waits.
+    fn push(&self, value: T) {
+        let waker = {
+            let mut inner = self.inner.lock();
+            inner.items.push_back(value);
+            inner.rx_waker.take()
+        };
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+    }
+
+    /// A slot was given back without a value (a send cancelled after one
+    /// was assigned to it): the receiver, if it waits for the channel to go
+    /// idle, looks again.
+    fn poke(&self) {
+        let waker = self.inner.lock().rx_waker.take();
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+    }
+
+    /// Closed, and no value on its way (every slot free); the caller holds
+    /// the lock and found the buffer empty.
+    fn ended(&self, inner: &Inner<T>) -> bool {
+        inner.closed && self.slots.available_permits() == self.all_slots
+    }
+
+    /// Receiver side: the next value, from the values the receiver already
+    /// took out of the buffer (`taken`), else by swapping the whole buffer
+    /// into `taken` in one short critical section. Under contention the
+    /// receiver so takes the lock once per batch, not once per value. A
+    /// value's slot goes back when the value is returned.
+    fn poll_recv(&self, taken: &mut VecDeque<T>, cx: &mut Context<'_>) -> Poll<Option<T>> {
+        ready!(coop::poll_proceed(cx));
+        if taken.is_empty() {
+            let mut inner = self.inner.lock();
+            if inner.items.is_empty() {
+                if self.ended(&inner) {
+                    return Poll::Ready(None);
+                }
+                match &inner.rx_waker {
+                    Some(w) if w.will_wake(cx.waker()) => {}
+                    _ => inner.rx_waker = Some(cx.waker().clone()),
+                }
+                drop(inner);
+                coop::refund();
+                return Poll::Pending;
+            }
+            std::mem::swap(taken, &mut inner.items);
+        }
+        let value = taken.pop_front();
+        self.slots.release(1);
+        Poll::Ready(value)
+    }
+
+    /// Moves up to `limit` values into `buf` and gives their slots back in
+    /// one hand-off; returns how many.
+    fn take_many(&self, taken: &mut VecDeque<T>, buf: &mut Vec<T>, limit: usize) -> usize {
+        let mut n = limit.min(taken.len());
+        buf.extend(taken.drain(..n));
+        if n < limit {
+            let mut inner = self.inner.lock();
+            let more = (limit - n).min(inner.items.len());
+            buf.extend(inner.items.drain(..more));
+            n += more;
+        }
+        self.slots.release(n);
+        n
+    }
+
+    fn try_recv(&self, taken: &mut VecDeque<T>) -> Result<T, TryRecvError> {
+        if taken.is_empty() {
+            let mut inner = self.inner.lock();
+            if inner.items.is_empty() {
+                return Err(if self.ended(&inner) {
+                    TryRecvError::Disconnected
+                } else {
+                    TryRecvError::Empty
+                });
+            }
+            std::mem::swap(taken, &mut inner.items);
+        }
+        let value = taken.pop_front().expect("a value was taken");
+        self.slots.release(1);
+        Ok(value)
+    }
+
+    /// The receiver closes: sends fail from now on.
+    fn close_rx(&self) {
+        self.slots.close();
+        self.inner.lock().closed = true;
+        self.rx_closed.set();
+    }
+
+    /// Takes a slot without waiting and pushes `value`.
+    fn try_send(&self, value: T) -> Result<(), TrySendError<T>> {
+        match self.slots.try_take(1) {
+            Ok(()) => {
+                self.push(value);
+                Ok(())
+            }
+            Err(TryAcquireError::Closed) => Err(TrySendError::Closed(value)),
+            Err(TryAcquireError::NoPermits) => Err(TrySendError::Full(value)),
+        }
+    }
+
+    async fn send(&self, value: T) -> Result<(), SendError<T>> {
+        // Declared before the slot's `Acquire`, so dropped after it: a send
+        // cancelled while waiting (or after a slot was assigned to it, which
+        // the `Acquire`'s drop then gives back) pokes the receiver, which
+        // may be waiting for the channel to go idle.
+        let cancelled = PokeOnDrop(self);
+        let got = Acquire::new(&self.slots, 1).await;
+        std::mem::forget(cancelled);
+        match got {
+            Ok(()) => {
+                self.push(value);
+                Ok(())
+            }
+            Err(_) => Err(SendError(value)),
+        }
+    }
+}
+
+struct PokeOnDrop<'a, T>(&'a Chan<T>);
+
+impl<T> Drop for PokeOnDrop<'_, T> {
+    fn drop(&mut self) {
+        self.0.poke();
     }
 }
 
@@ -120,6 +338,9 @@ pub struct Sender<T> {
 /// The receiving half of a bounded channel.
 pub struct Receiver<T> {
     chan: Arc<Chan<T>>,
+    /// Values moved out of the shared buffer in one batch and not returned
+    /// yet (they still hold their slots).
+    taken: VecDeque<T>,
 }
 
 /// The sending half of an unbounded channel; clone it for more producers.
@@ -142,15 +363,12 @@ impl<T> Sender<T> {
     /// (it is dropped with the future) and a buffer slot promised to it goes
     /// to the next waiting sender. Waiting senders are served FIFO.
     pub async fn send(&self, value: T) -> Result<(), SendError<T>> {
-        self.chan.queue.put(value).await.map_err(|e| SendError(e.0))
+        self.chan.send(value).await
     }
 
     /// Sends `value` if buffer space is free right now.
     pub fn try_send(&self, value: T) -> Result<(), TrySendError<T>> {
-        self.chan.queue.try_put(value).map_err(|e| match e {
-            TryPutError::Full(v) => TrySendError::Full(v),
-            TryPutError::Closed(v) => TrySendError::Closed(v),
-        })
+        self.chan.try_send(value)
     }
 
     /// Blocks the current thread until `value` is sent.
@@ -161,7 +379,7 @@ impl<T> Sender<T> {
 
     /// Whether the receiver was closed or dropped.
     pub fn is_closed(&self) -> bool {
-        self.chan.queue.is_closed()
+        self.chan.slots.is_closed()
     }
 
     /// Waits until the receiver is closed or dropped.
@@ -170,12 +388,12 @@ impl<T> Sender<T> {
     ///
     /// Cancel safe.
     pub async fn closed(&self) {
-        self.chan.queue.closed().await
+        self.chan.rx_closed.wait().await
     }
 
     /// The buffer capacity given to [`channel`].
     pub fn max_capacity(&self) -> usize {
-        self.chan.queue.maxsize()
+        self.chan.capacity
     }
 
     /// Whether both senders send into the same channel.
@@ -188,15 +406,17 @@ impl<T> UnboundedSender<T> {
     /// Sends `value` (never waits). Fails, handing the value back, if the
     /// receiver is closed or dropped.
     pub fn send(&self, value: T) -> Result<(), SendError<T>> {
-        self.chan
-            .queue
-            .try_put(value)
-            .map_err(|e| SendError(e.into_inner()))
+        self.chan.try_send(value).map_err(|e| match e {
+            TrySendError::Closed(v) => SendError(v),
+            TrySendError::Full(_) => {
+                unreachable!("an unbounded channel has Semaphore::MAX_PERMITS slots")
+            }
+        })
     }
 
     /// Whether the receiver was closed or dropped.
     pub fn is_closed(&self) -> bool {
-        self.chan.queue.is_closed()
+        self.chan.slots.is_closed()
     }
 
     /// Waits until the receiver is closed or dropped.
@@ -205,7 +425,7 @@ impl<T> UnboundedSender<T> {
     ///
     /// Cancel safe.
     pub async fn closed(&self) {
-        self.chan.queue.closed().await
+        self.chan.rx_closed.wait().await
     }
 
     /// Whether both senders send into the same channel.
@@ -224,7 +444,7 @@ impl<T> Receiver<T> {
     /// Cancel safe: if the future is dropped, no value was taken from the
     /// channel.
     pub async fn recv(&mut self) -> Option<T> {
-        self.chan.queue.get().await.ok()
+        poll_fn(|cx| self.chan.poll_recv(&mut self.taken, cx)).await
     }
 
     /// Receives at least one and at most `limit` values into `buf`, waiting
@@ -238,19 +458,20 @@ impl<T> Receiver<T> {
         if limit == 0 {
             return 0;
         }
-        let Ok(first) = self.chan.queue.get().await else {
+        let Some(first) = self.recv().await else {
             return 0;
         };
         buf.push(first);
-        1 + self.chan.queue.drain_into(buf, limit - 1)
+        // The slots go back in one hand-off: the senders waiting for room
+        // are all served at once, and the rest of the room is free for
+        // their next sends (one slot at a time, each woken sender would
+        // find the others still queued and queue again behind them).
+        1 + self.chan.take_many(&mut self.taken, buf, limit - 1)
     }
 
     /// Receives a value if one is available right now.
     pub fn try_recv(&mut self) -> Result<T, TryRecvError> {
-        self.chan.queue.try_get().map_err(|e| match e {
-            TryGetError::Empty => TryRecvError::Empty,
-            TryGetError::Closed => TryRecvError::Disconnected,
-        })
+        self.chan.try_recv(&mut self.taken)
     }
 
     /// Blocks the current thread until a value arrives or the channel ends.
@@ -262,22 +483,22 @@ impl<T> Receiver<T> {
     /// Closes the channel: sends fail from now on, while values already sent
     /// can still be received.
     pub fn close(&mut self) {
-        self.chan.queue.close();
+        self.chan.close_rx();
     }
 
     /// Whether the channel is closed (receiver closed or all senders gone).
     pub fn is_closed(&self) -> bool {
-        self.chan.queue.is_closed()
+        self.chan.inner.lock().closed
     }
 
     /// The number of values buffered.
     pub fn len(&self) -> usize {
-        self.chan.queue.len()
+        self.taken.len() + self.chan.inner.lock().items.len()
     }
 
     /// Whether no value is buffered.
     pub fn is_empty(&self) -> bool {
-        self.chan.queue.is_empty()
+        self.len() == 0
     }
 }
 
@@ -364,15 +585,30 @@ impl<T> Drop for UnboundedSender<T> {
 
 impl<T> Drop for Receiver<T> {
     fn drop(&mut self) {
-        // Unreceived values are dropped here, outside the queue's lock.
-        drop(self.chan.queue.close_and_take_all());
+        self.chan.close_rx();
+        // Unreceived values are dropped here, on the receiver's thread,
+        // outside the lock.
+        let left = std::mem::take(&mut self.chan.inner.lock().items);
+        drop(left);
+        self.taken.clear();
+    }
+}
+
+impl<T> fmt::Debug for Chan<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let inner = self.inner.lock();
+        f.debug_struct("Chan")
+            .field("len", &inner.items.len())
+            .field("capacity", &self.capacity)
+            .field("closed", &inner.closed)
+            .finish()
     }
 }
 
 impl<T> fmt::Debug for Sender<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("mpsc::Sender")
-            .field("queue", &self.chan.queue)
+            .field("chan", &self.chan)
             .finish()
     }
 }
@@ -380,7 +616,7 @@ impl<T> fmt::Debug for Sender<T> {
 impl<T> fmt::Debug for UnboundedSender<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("mpsc::UnboundedSender")
-            .field("queue", &self.chan.queue)
+            .field("chan", &self.chan)
             .finish()
     }
 }
@@ -388,7 +624,7 @@ impl<T> fmt::Debug for UnboundedSender<T> {
 impl<T> fmt::Debug for Receiver<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("mpsc::Receiver")
-            .field("queue", &self.chan.queue)
+            .field("chan", &self.chan)
             .finish()
     }
 }
@@ -396,7 +632,7 @@ impl<T> fmt::Debug for Receiver<T> {
 impl<T> fmt::Debug for UnboundedReceiver<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("mpsc::UnboundedReceiver")
-            .field("queue", &self.inner.chan.queue)
+            .field("chan", &self.inner.chan)
             .finish()
     }
 }

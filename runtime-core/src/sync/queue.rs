@@ -4,8 +4,8 @@
 //! # Waiter protocol
 //!
 //! State (one mutex): the items, `closed`, `unfinished` (items put and not
-//! yet `task_done`), four wait lists (getters, putters, joiners, close
-//! waiters) and two reservation counts.
+//! yet `task_done`), three wait lists (getters, putters, joiners) and two
+//! reservation counts.
 //!
 //! Getters and putters are served FIFO by **reservation**. When an item
 //! arrives and a getter is queued, the head getter is unlinked and given a
@@ -154,7 +154,6 @@ struct State<T, O> {
     getters: WaitList<Turn>,
     putters: WaitList<Turn>,
     joiners: WaitList<()>,
-    close_waiters: WaitList<()>,
     _item: std::marker::PhantomData<fn() -> T>,
 }
 
@@ -178,7 +177,7 @@ impl<T, O: QueueOrder<T>> State<T, O> {
     /// Stores an item and reserves it for the head getter, if any.
     fn push_item(&mut self, item: T, wakers: &mut WakeList) {
         self.items.push(item);
-        // Saturating: mpsc channels reuse the queue and never call task_done.
+        // Saturating: a queue used only with get/put never calls task_done.
         self.unfinished = self.unfinished.saturating_add(1);
         self.reserve_for_getters(wakers);
     }
@@ -229,7 +228,6 @@ impl<T, O: QueueOrder<T>> GenericQueue<T, O> {
                     getters: WaitList::new(),
                     putters: WaitList::new(),
                     joiners: WaitList::new(),
-                    close_waiters: WaitList::new(),
                     _item: std::marker::PhantomData,
                 }),
             }),
@@ -270,7 +268,6 @@ impl<T, O: QueueOrder<T>> GenericQueue<T, O> {
             st.closed = true;
             st.getters.unlink_all(&mut wakers, |t| *t = Turn::Closed);
             st.putters.unlink_all(&mut wakers, |t| *t = Turn::Closed);
-            st.close_waiters.unlink_all(&mut wakers, |_| {});
         }
         drop(st);
         wakers.wake_all();
@@ -394,40 +391,6 @@ impl<T, O: QueueOrder<T>> GenericQueue<T, O> {
     #[track_caller]
     pub fn blocking_get(&self) -> Result<T, Closed> {
         blocking_wait("Queue::blocking_get", self.get())
-    }
-
-    /// Moves up to `limit` available items into `buf`; returns how many.
-    pub(crate) fn drain_into(&self, buf: &mut Vec<T>, limit: usize) -> usize {
-        let mut wakers = WakeList::new();
-        let mut st = self.shared.state.lock();
-        let mut n = 0;
-        while n < limit && st.can_take() {
-            match st.pop_item(self.shared.maxsize, &mut wakers) {
-                Some(item) => buf.push(item),
-                None => break,
-            }
-            n += 1;
-        }
-        drop(st);
-        wakers.wake_all();
-        n
-    }
-
-    /// Closes the queue and removes every item nobody was promised; the
-    /// caller drops them outside the lock.
-    pub(crate) fn close_and_take_all(&self) -> Vec<T> {
-        self.close();
-        let mut buf = Vec::new();
-        self.drain_into(&mut buf, usize::MAX);
-        buf
-    }
-
-    /// Resolves once the queue is closed.
-    pub(crate) fn closed(&self) -> impl Future<Output = ()> + '_ {
-        CloseWait {
-            shared: &self.shared,
-            key: None,
-        }
     }
 }
 
@@ -617,44 +580,6 @@ impl<T, O> Drop for Join<'_, T, O> {
     fn drop(&mut self) {
         if let Some(key) = self.key.take() {
             self.shared.state.lock().joiners.remove(key);
-        }
-    }
-}
-
-struct CloseWait<'a, T, O> {
-    shared: &'a Shared<T, O>,
-    key: Option<usize>,
-}
-
-impl<T, O> Future for CloseWait<'_, T, O> {
-    type Output = ();
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let this = self.get_mut();
-        ready!(coop::poll_proceed(cx));
-        let mut st = this.shared.state.lock();
-        match this.key {
-            None if st.closed => return Poll::Ready(()),
-            None => this.key = Some(st.close_waiters.push_back((), Some(cx.waker()))),
-            Some(key) if st.close_waiters.is_linked(key) => {
-                st.close_waiters.set_waker(key, cx.waker());
-            }
-            Some(key) => {
-                st.close_waiters.remove(key);
-                this.key = None;
-                return Poll::Ready(());
-            }
-        }
-        drop(st);
-        coop::refund();
-        Poll::Pending
-    }
-}
-
-impl<T, O> Drop for CloseWait<'_, T, O> {
-    fn drop(&mut self) {
-        if let Some(key) = self.key.take() {
-            self.shared.state.lock().close_waiters.remove(key);
         }
     }
 }

@@ -75,11 +75,6 @@ impl<N> WaitList<N> {
         key
     }
 
-    /// No waiter is queued (chosen-but-unfinished nodes do not count).
-    pub(crate) fn is_empty(&self) -> bool {
-        self.head.is_none()
-    }
-
     /// Number of queued (linked) waiters.
     pub(crate) fn len(&self) -> usize {
         self.linked
@@ -243,7 +238,7 @@ mod tests {
         let mut seen = Vec::new();
         l.unlink_all(&mut wakers, |d| seen.push(*d));
         assert_eq!(seen, [1, 3, 9]);
-        assert!(l.is_empty() && l.front().is_none());
+        assert!(l.front().is_none());
         assert_eq!(l.len(), 0);
         for key in [keys[1], keys[3], k] {
             l.remove(key);

@@ -31,14 +31,14 @@ pub(crate) struct Header {
     pub(crate) busy_ms: AtomicU32,
     /// The runtime's coarse clock at spawn (0: unknown), for the task's age.
     pub(crate) spawned_ms: u32,
+    /// Slot in the live-task registry; read and written only under the
+    /// registry shard's lock.
+    pub(crate) registry_key: UnsafeCell<u32>,
     /// The task that spawned this one, if any.
     pub(crate) parent: Option<TaskId>,
     pub(crate) location: &'static Location<'static>,
     /// Name and done callbacks, allocated on first use.
     pub(crate) meta: MetaSlot,
-    /// Slot in the live-task registry; read and written only under the
-    /// registry shard's lock.
-    pub(crate) registry_key: UnsafeCell<usize>,
     /// The join handle's waker; ownership follows the `JOIN_WAKER` bit. In
     /// the header (not after the future) so that waiting for completion
     /// without reading the output needs no knowledge of the future's type.
@@ -168,7 +168,7 @@ impl RawTask {
                 parent: super::current::try_id(),
                 location,
                 meta: MetaSlot::new(name),
-                registry_key: UnsafeCell::new(usize::MAX),
+                registry_key: UnsafeCell::new(u32::MAX),
                 join_waker: UnsafeCell::new(None),
             },
             scheduler,

@@ -10,6 +10,7 @@
 use super::harness;
 use super::id::TaskId;
 use super::meta::MetaSlot;
+use super::stage::Stage;
 use super::state::State;
 use super::JoinError;
 use crate::loom::cell::UnsafeCell;
@@ -45,22 +46,16 @@ pub(crate) struct Header {
     pub(crate) join_waker: UnsafeCell<Option<Waker>>,
 }
 
-/// What the task is holding: the future until it finishes, then its output
-/// until the join handle takes it.
-pub(crate) enum Stage<F: Future> {
-    Running(F),
-    Finished(Result<F::Output, JoinError>),
-    Consumed,
-}
-
 /// The whole task allocation.
 #[repr(C)]
 pub(crate) struct Cell<F: Future, S> {
     pub(crate) header: Header,
     pub(crate) scheduler: S,
-    /// Accessed only by the owner of `RUNNING`, or after `COMPLETE` by the
-    /// join handle (while it holds `JOIN_INTEREST`) or by the completer (when
-    /// it found no join interest), or by `dealloc`.
+    /// The future, then the output; which one (if any) follows from the
+    /// state word (`stage.rs`). Accessed only by the owner of `RUNNING`, or
+    /// after `COMPLETE` by the join handle (while it holds `JOIN_INTEREST`)
+    /// or by the completer (when it found no join interest), or by
+    /// `dealloc`.
     pub(crate) stage: UnsafeCell<Stage<F>>,
 }
 
@@ -81,7 +76,7 @@ pub(crate) struct Vtable {
     try_read_output: unsafe fn(NonNull<Header>, *mut (), &Waker),
     /// Calls the closure with a pointer to the stored
     /// `Result<Output, JoinError>`, if the task is complete and the output
-    /// has not been taken.
+    /// has not been taken (the handle still holds `JOIN_INTEREST`).
     peek_output: unsafe fn(NonNull<Header>, &mut dyn FnMut(*const ())),
     /// The join handle is dropped; consumes its reference.
     drop_join_handle: unsafe fn(NonNull<Header>),
@@ -172,7 +167,7 @@ impl RawTask {
                 join_waker: UnsafeCell::new(None),
             },
             scheduler,
-            stage: UnsafeCell::new(Stage::Running(future)),
+            stage: UnsafeCell::new(Stage::new(future)),
         });
         let ptr = NonNull::from(Box::leak(cell)).cast::<Header>();
         RawTask { ptr }
@@ -237,11 +232,13 @@ impl RawTask {
         out
     }
 
-    /// Runs `f` on the finished output without taking it.
+    /// Runs `f` on the finished output without taking it, if the task is
+    /// complete and the output has not been taken.
     ///
     /// # Safety
-    /// `T` must be the task's output type, the caller must hold
-    /// `JOIN_INTEREST`, and the task must be complete.
+    /// `T` must be the task's output type, and the caller must be the
+    /// task's handle (the only one that may take the output), borrowed for
+    /// the call.
     pub(crate) unsafe fn peek_output<T, R>(
         self,
         f: impl FnOnce(&Result<T, JoinError>) -> R,
@@ -394,7 +391,19 @@ unsafe fn schedule<F: Future, S: Schedule>(ptr: NonNull<Header>) {
 unsafe fn dealloc<F: Future, S>(ptr: NonNull<Header>) {
     // SAFETY: the reference count is zero, so this is the last access; the
     // allocation came from `Box::new(Cell<F, S>)` in `RawTask::new`.
-    drop(unsafe { Box::from_raw(ptr.cast::<Cell<F, S>>().as_ptr()) });
+    let cell = unsafe { Box::from_raw(ptr.cast::<Cell<F, S>>().as_ptr()) };
+    if !cell.header.state.load().is_complete() {
+        // Its last reference went away before it was run to completion or
+        // cancelled (say, a `Notified` dropped by a queue): the stage still
+        // holds the future. A panic in its `Drop` unwinds from here, and
+        // `cell` is still freed on the way.
+        // SAFETY: not COMPLETE, so the stage holds the future (`stage.rs`);
+        // the count is zero, so nobody owns RUNNING (a poller holds a
+        // reference) and nobody else can touch the stage.
+        cell.stage
+            .with_mut(|stage| unsafe { (*stage).drop_future() });
+    }
+    drop(cell);
 }
 
 unsafe fn try_read_output<F: Future, S: Schedule>(
@@ -415,17 +424,27 @@ unsafe fn try_read_output<F: Future, S: Schedule>(
 unsafe fn peek_output<F: Future, S>(ptr: NonNull<Header>, f: &mut dyn FnMut(*const ())) {
     // SAFETY: as in `poll`.
     let cell = unsafe { cell::<F, S>(ptr) };
+    let snapshot = cell.header.state.load();
+    if !snapshot.is_complete() || !snapshot.is_join_interested() {
+        // Not finished, or the handle has taken the output already.
+        return;
+    }
     cell.stage.with(|stage| {
-        // SAFETY: the caller holds JOIN_INTEREST and checked COMPLETE: the
-        // stage is no longer written except by the handle itself, which is
-        // borrowed by the caller.
-        if let Stage::Finished(output) = unsafe { &*stage } {
-            f((output as *const Result<F::Output, JoinError>).cast::<()>());
-        }
+        // SAFETY: COMPLETE with JOIN_INTEREST, which the caller (the handle)
+        // holds: the stage holds the output, and only the handle, borrowed
+        // by the caller, may take it.
+        let output = unsafe { (*stage).output() };
+        f((output as *const Result<F::Output, JoinError>).cast::<()>());
     });
 }
 
 unsafe fn drop_join_handle<F: Future, S: Schedule>(ptr: NonNull<Header>) {
+    // The common case (a detached task, or one whose output was taken) is
+    // one CAS on the state word. No `&Cell` exists during it: once it has
+    // released the handle's reference, another thread may free the task.
+    if (RawTask { ptr }).header().state.drop_join_handle_fast() {
+        return;
+    }
     // SAFETY: as in `poll`: the handle's reference is released after the
     // harness call, once `cell` is dead.
     let cell = unsafe { cell::<F, S>(ptr) };

@@ -18,6 +18,7 @@ mod outcome;
 pub(crate) mod raw;
 pub(crate) mod registry;
 mod report;
+mod site;
 mod stage;
 pub(crate) mod state;
 mod waker;

@@ -100,15 +100,17 @@ fn drop_future<F: Future, S>(cell: &Cell<F, S>) -> std::thread::Result<()> {
 /// The task is `COMPLETE` with its output still in the stage, and the
 /// caller owns it: the completer that found no join interest, or the handle
 /// giving up `JOIN_INTEREST`.
-unsafe fn drop_output<F: Future, S: Schedule>(cell: &Cell<F, S>) {
+unsafe fn drop_output<F: Future, S: Schedule>(
+    cell: &Cell<F, S>,
+    policy: impl FnOnce(&dyn Fn() -> String),
+) {
     // SAFETY: forwarded contract.
     let output = cell
         .stage
         .with_mut(|stage| unsafe { (*stage).take_output() });
     if let Err(error) = &output {
         if error.is_panic() {
-            cell.scheduler
-                .unhandled_failure(&|| report::describe(&cell.header, error));
+            policy(&|| report::describe(&cell.header, error));
         }
     }
     let _ = catch_unwind(AssertUnwindSafe(move || drop(output)));
@@ -146,6 +148,13 @@ fn complete<F: Future, S: Schedule>(
         Ok(_) => TaskOutcome::Completed,
         Err(e) => e.outcome(),
     };
+    if outcome == TaskOutcome::Panicked {
+        // The handle may drop this result unread later, on any thread, when
+        // the scheduler may be gone: keep what the policy needs then.
+        if let Some(reporter) = cell.scheduler.failure_reporter() {
+            header.meta.set_failure_reporter(reporter);
+        }
+    }
     // SAFETY: we own RUNNING until the transition below publishes COMPLETE,
     // and the stage is empty: the caller dropped the future.
     cell.stage
@@ -165,7 +174,7 @@ fn complete<F: Future, S: Schedule>(
         // Nobody will read the output: report an unseen failure, then drop it.
         // SAFETY: COMPLETE was published without join interest, so the
         // output we stored is still there and the completer owns it.
-        unsafe { drop_output(cell) };
+        unsafe { drop_output(cell, |report| cell.scheduler.unhandled_failure(report)) };
     } else if snapshot.has_join_waker() {
         header.join_waker.with(|waker| {
             // SAFETY: JOIN_WAKER was set when COMPLETE was published, so the
@@ -262,9 +271,16 @@ pub(super) fn drop_join_handle<F: Future, S: Schedule>(cell: &Cell<F, S>) -> usi
     let before = state.drop_join_interest();
     if before.is_complete() {
         // The completer saw our interest and left the output to us.
+        // The scheduler is not ours to use here (this may run after the
+        // runtime is gone): a failure goes to the reporter the completer
+        // left, if the scheduler gave one (`Schedule::failure_reporter`).
+        let policy = |report: &dyn Fn() -> String| match cell.header.meta.take_failure_reporter() {
+            Some(reporter) => reporter(report),
+            None => cell.scheduler.unhandled_failure(report),
+        };
         // SAFETY: COMPLETE, and we held JOIN_INTEREST until just now: the
         // output is in the stage and nobody else will touch it.
-        unsafe { drop_output(cell) };
+        unsafe { drop_output(cell, policy) };
     } else {
         // SAFETY: we cleared JOIN_WAKER together with JOIN_INTEREST before
         // completion, so the completer will not read the slot.

@@ -1,6 +1,7 @@
 //! Rarely used per-task data, allocated on first use: the task's name, its
-//! done callbacks, and the busy time the slow-poll watchdog sampled; and,
-//! in the same word, the parent task's id.
+//! done callbacks, the busy time the slow-poll watchdog sampled, and a
+//! panicked task's failure reporter; and, in the same word, the parent
+//! task's id.
 //!
 //! Most tasks are unnamed, nobody registers a callback on them and the
 //! watchdog never catches them in a long poll, so the header holds one
@@ -25,6 +26,7 @@
 //! run at once by the registering thread, with the outcome read from the
 //! state word. Either way it runs exactly once.
 
+use super::raw::FailureReporter;
 use super::{TaskId, TaskOutcome};
 use crate::loom::sync::atomic::{AtomicPtr, AtomicU32, Ordering::*};
 use crate::loom::sync::Mutex;
@@ -50,6 +52,9 @@ const _: () = assert!(std::mem::align_of::<Meta>() >= 2);
 struct MetaInner {
     name: Option<Box<str>>,
     callbacks: Vec<Callback>,
+    /// Left by the completer of a panicked task for its handle's drop
+    /// (`Schedule::failure_reporter`).
+    failure_reporter: Option<FailureReporter>,
     /// Set by the completer when it takes the callbacks.
     done: bool,
 }
@@ -152,6 +157,14 @@ impl MetaSlot {
     /// The watchdog saw the task in the same poll for another `ms`.
     pub(crate) fn add_busy_ms(&self, ms: u32) {
         self.get_or_init().busy_ms.fetch_add(ms, Relaxed);
+    }
+
+    pub(crate) fn set_failure_reporter(&self, reporter: FailureReporter) {
+        self.get_or_init().inner.lock().failure_reporter = Some(reporter);
+    }
+
+    pub(crate) fn take_failure_reporter(&self) -> Option<FailureReporter> {
+        self.get()?.inner.lock().failure_reporter.take()
     }
 
     pub(crate) fn name(&self) -> Option<String> {

@@ -109,10 +109,25 @@ pub(crate) trait Schedule: Send + Sync + Sized + 'static {
     fn release(&self, task: RawTask) -> bool;
     /// A task failed and nobody will retrieve its result: apply the
     /// runtime's unhandled-failure policy. `report` builds the message.
+    /// Called by the task's completer only.
     fn unhandled_failure(&self, report: &dyn Fn() -> String) {
         crate::scheduler::failure::emit(&report());
     }
+    /// A task panicked and its handle may still read the result. Called by
+    /// the completer; what it returns is kept with the task and applies the
+    /// unhandled-failure policy if the handle is dropped without reading
+    /// the result. That may happen on any thread, after the runtime is
+    /// gone, so it must own what it needs. `None`: the handle's drop calls
+    /// [`unhandled_failure`](Self::unhandled_failure) on the scheduler,
+    /// which must then stay valid for as long as the task is allocated.
+    fn failure_reporter(&self) -> Option<FailureReporter> {
+        None
+    }
 }
+
+/// See [`Schedule::failure_reporter`]: applies an unhandled-failure policy
+/// to the report the closure is given.
+pub(crate) type FailureReporter = Box<dyn FnOnce(&dyn Fn() -> String) + Send + 'static>;
 
 /// An untyped, non-owning pointer to a task. Whoever copies it must hold a
 /// reference for as long as it uses it.
@@ -488,7 +503,8 @@ mod tests {
     #[cfg(target_pointer_width = "64")]
     fn the_header_is_64_bytes_and_a_small_task_80() {
         assert_eq!(size_of::<Header>(), 64);
-        let size = size_of::<Cell<std::future::Pending<()>, crate::scheduler::Handle>>();
+        type Task = Cell<std::future::Pending<()>, crate::scheduler::shared_ref::SharedRef>;
+        let size = size_of::<Task>();
         assert!(size <= 80, "task cell grew to {size} bytes");
     }
 }

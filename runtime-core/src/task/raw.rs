@@ -3,9 +3,11 @@
 //!
 //! A task is one heap allocation, a [`Cell`]: the [`Header`] first (so a
 //! pointer to the cell is a pointer to the header; it also holds the join
-//! waker), then the scheduler handle, then the stage (the future, later its
-//! output). Every type-erased pointer in the system is a `NonNull<Header>`; the [`Vtable`]
-//! stored in the header knows the concrete `Cell<F, S>` and casts back.
+//! waker), then the scheduler handle (for runtime tasks an uncounted
+//! pointer to the runtime, `scheduler/shared_ref.rs`), then the stage (the
+//! future, later its output; `stage.rs`). Every type-erased pointer in the
+//! system is a `NonNull<Header>`; the [`Vtable`] stored in the header knows
+//! the concrete `Cell<F, S>` and casts back.
 
 use super::harness;
 use super::id::TaskId;
@@ -109,7 +111,8 @@ pub(crate) trait Schedule: Send + Sync + Sized + 'static {
     fn release(&self, task: RawTask) -> bool;
     /// A task failed and nobody will retrieve its result: apply the
     /// runtime's unhandled-failure policy. `report` builds the message.
-    /// Called by the task's completer only.
+    /// Called by the task's completer, and by its handle's drop only if
+    /// [`failure_reporter`](Self::failure_reporter) gave `None`.
     fn unhandled_failure(&self, report: &dyn Fn() -> String) {
         crate::scheduler::failure::emit(&report());
     }

@@ -160,6 +160,52 @@ fn detached_panics_follow_the_policy() {
     });
 }
 
+/// A panicked task whose handle outlives its runtime: dropping the handle
+/// unread still applies the runtime's policy (the task keeps what the
+/// policy needs; it does not reach into the dropped runtime).
+#[test]
+fn a_failed_result_dropped_after_the_runtime_is_gone_follows_the_policy() {
+    if let Some(mode @ ("late-log" | "late-ignore")) = child_mode().as_deref() {
+        let policy = match mode {
+            "late-log" => Policy::Log,
+            _ => Policy::Ignore,
+        };
+        let rt = runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .unhandled_failure(policy)
+            .build()
+            .unwrap();
+        let mut failed = runtime::task::Builder::new()
+            .name("outlived")
+            .spawn_on(async { panic!("read by nobody") }, rt.handle());
+        rt.block_on(std::future::poll_fn(|cx| failed.poll_finished(cx)));
+        drop(rt);
+        eprintln!("runtime dropped");
+        drop(failed);
+        eprintln!("handle dropped");
+        return;
+    }
+    watchdog(LIMIT, || {
+        let test = "a_failed_result_dropped_after_the_runtime_is_gone_follows_the_policy";
+        let (ok, stderr) = run_child(test, "late-log");
+        assert!(ok, "{stderr}");
+        let report = stderr
+            .find("task 'outlived' (id ")
+            .expect("the failure was reported");
+        assert!(stderr[..report].contains("runtime dropped"), "{stderr}");
+        assert!(
+            stderr.contains("never retrieved: read by nobody"),
+            "{stderr}"
+        );
+        assert!(stderr.contains("handle dropped"), "{stderr}");
+
+        let (ok, stderr) = run_child(test, "late-ignore");
+        assert!(ok, "{stderr}");
+        assert!(!stderr.contains("never retrieved"), "{stderr}");
+        assert!(stderr.contains("handle dropped"), "{stderr}");
+    });
+}
+
 #[test]
 fn metrics_count_a_known_workload() {
     watchdog(LIMIT, || {

@@ -2,9 +2,10 @@
 //! `get_running_loop()`), usable from any thread.
 
 use super::context::{self, EnterGuard};
+use super::shared_ref::SharedRef;
 use super::{RuntimeMetrics, Shared, TaskDump};
 use crate::loom::sync::Arc;
-use crate::task::raw::{Notified, RawTask, Schedule};
+use crate::task::raw::{Notified, RawTask};
 use crate::task::{Task, TaskId, TaskInfo};
 use std::fmt;
 use std::future::Future;
@@ -187,7 +188,7 @@ impl Handle {
         let spawned = self.shared.clock.stamp();
         let raw = RawTask::new_stamped(
             future,
-            self.clone(),
+            SharedRef::new(self),
             TaskId::next(),
             name,
             location,
@@ -221,24 +222,6 @@ impl Rejected {
     pub(crate) fn finish(self) {
         self.raw.shutdown();
         drop(self.notified);
-    }
-}
-
-impl Schedule for Handle {
-    fn schedule(&self, task: Notified) {
-        self.shared.schedule(task, false);
-    }
-
-    fn yield_now(&self, task: Notified) {
-        self.shared.schedule(task, true);
-    }
-
-    fn release(&self, task: RawTask) -> bool {
-        self.shared.registry.remove(task)
-    }
-
-    fn unhandled_failure(&self, report: &dyn Fn() -> String) {
-        self.shared.unhandled_failure(report);
     }
 }
 

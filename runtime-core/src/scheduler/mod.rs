@@ -16,6 +16,7 @@ pub(crate) mod park;
 pub(crate) mod queue;
 mod runtime;
 pub(crate) mod shared;
+pub(crate) mod shared_ref;
 mod stats;
 mod watchdog;
 pub(crate) mod worker;

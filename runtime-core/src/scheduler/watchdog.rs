@@ -159,7 +159,7 @@ fn run(shared: &Shared, threshold: Duration, tick: Duration, stop: &(Mutex<bool>
                 continue; // idle, or between polls
             }
             shared.registry.with_task(task, |header| {
-                header.busy_ms.fetch_add(tick_ms, Relaxed);
+                header.meta.add_busy_ms(tick_ms);
             });
             let ran = now - view.first_seen;
             if ran >= threshold && !view.reported {
@@ -182,7 +182,7 @@ fn report(shared: &Shared, task: u64, worker: usize, ran: Duration, still_runnin
                 Some(name) => format!("task '{name}'"),
                 None => "task".to_owned(),
             };
-            format!("{who} (id {}, spawned at {})", header.id, header.location)
+            format!("{who} (id {}, spawned at {})", header.id, header.location())
         })
         .unwrap_or_else(|| format!("task (id {task})"));
     let ms = ran.as_secs_f64() * 1000.0;

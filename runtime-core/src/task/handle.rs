@@ -172,9 +172,8 @@ impl<T> Task<T> {
         if !self.is_finished() {
             return None;
         }
-        // SAFETY: `T` is the output type, this handle holds JOIN_INTEREST,
-        // and the task is complete; `&mut self` excludes any other access
-        // to the output through this handle.
+        // SAFETY: `T` is the output type and this is the task's handle;
+        // `&mut self` excludes any other access to the output through it.
         unsafe { self.raw.peek_output(f) }
     }
 

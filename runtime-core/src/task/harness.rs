@@ -11,13 +11,12 @@
 //! `raw.rs`).
 
 use super::meta::Callback;
-use super::raw::{Cell, Header, Notified, RawTask, Schedule, Stage};
+use super::raw::{Cell, Header, Notified, RawTask, Schedule};
 use super::state::{ToIdle, ToRunning};
 use super::{current, report, JoinError, TaskOutcome};
 use crate::loom::sync::atomic::Ordering::Relaxed;
 use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
 /// Polls the task once; the caller's `Notified` reference is consumed.
@@ -31,20 +30,20 @@ pub(super) fn poll<F: Future, S: Schedule>(cell: &Cell<F, S>, raw: RawTask) -> u
         ToRunning::Cancel => return cancel(cell, raw),
         ToRunning::Poll => {}
     }
-    header.polls.fetch_add(1, Relaxed);
+    // Only the owner of RUNNING writes the count, so a load and a store
+    // will do (no locked instruction); readers (`all_tasks`) load it.
+    header
+        .polls
+        .store(header.polls.load(Relaxed).wrapping_add(1), Relaxed);
     let waker = super::waker::waker_ref(&raw);
     let mut cx = Context::from_waker(&waker);
     let result = {
         let _current = current::enter(raw);
         catch_unwind(AssertUnwindSafe(|| {
             cell.stage.with_mut(|stage| {
-                // SAFETY: we own RUNNING, so nobody else touches the stage.
-                let Stage::Running(fut) = (unsafe { &mut *stage }) else {
-                    unreachable!("a task was polled after it completed");
-                };
-                // SAFETY: the future lives in the heap cell and is never
-                // moved until it is dropped in place, so pinning it is sound.
-                unsafe { Pin::new_unchecked(fut) }.poll(&mut cx)
+                // SAFETY: we own RUNNING and the task is not COMPLETE, so
+                // the stage holds the future and nobody else touches it.
+                unsafe { (*stage).poll(&mut cx) }
             })
         }))
     };
@@ -61,10 +60,10 @@ pub(super) fn poll<F: Future, S: Schedule>(cell: &Cell<F, S>, raw: RawTask) -> u
             }
             ToIdle::Cancel => cancel(cell, raw),
         },
-        Ok(Poll::Ready(output)) => complete(cell, raw, Ok(output)),
+        Ok(Poll::Ready(output)) => finish(cell, raw, Ok(output)),
         Err(payload) => {
             let error = JoinError::panic(header, payload);
-            complete(cell, raw, Err(error))
+            finish(cell, raw, Err(error))
         }
     }
 }
@@ -74,48 +73,92 @@ pub(super) fn poll<F: Future, S: Schedule>(cell: &Cell<F, S>, raw: RawTask) -> u
 /// to release, as [`complete`].
 #[must_use = "the caller must release the returned references"]
 fn cancel<F: Future, S: Schedule>(cell: &Cell<F, S>, raw: RawTask) -> usize {
-    let output = match drop_stage(cell) {
+    let output = match drop_future(cell) {
         Ok(()) => JoinError::cancelled(&cell.header),
         Err(payload) => JoinError::panic(&cell.header, payload),
     };
     complete(cell, raw, Err(output))
 }
 
-/// Replaces the stage with `Consumed`, dropping the future or output in it.
-/// A panic in its `Drop` is caught and returned.
-fn drop_stage<F: Future, S>(cell: &Cell<F, S>) -> std::thread::Result<()> {
+/// Drops the future in place (the caller owns `RUNNING` and the task is
+/// not `COMPLETE`), as the current task. A panic in its `Drop` is caught
+/// and returned; the future counts as dropped either way.
+fn drop_future<F: Future, S>(cell: &Cell<F, S>) -> std::thread::Result<()> {
     let _current = current::enter_header(&cell.header);
     catch_unwind(AssertUnwindSafe(|| {
-        // SAFETY: the caller owns the stage (RUNNING, or COMPLETE without
-        // join interest, or the join handle after COMPLETE).
+        // SAFETY: per the caller's contract the stage holds the future and
+        // we own it (RUNNING); it is never touched again as a future.
         cell.stage
-            .with_mut(|stage| unsafe { *stage = Stage::Consumed })
+            .with_mut(|stage| unsafe { (*stage).drop_future() })
     }))
 }
 
+/// Takes the output out of the stage and drops it, reporting a panic
+/// nobody retrieved; a panic in the output's `Drop` is swallowed.
+///
+/// # Safety
+/// The task is `COMPLETE` with its output still in the stage, and the
+/// caller owns it: the completer that found no join interest, or the handle
+/// giving up `JOIN_INTEREST`.
+unsafe fn drop_output<F: Future, S: Schedule>(
+    cell: &Cell<F, S>,
+    policy: impl FnOnce(&dyn Fn() -> String),
+) {
+    // SAFETY: forwarded contract.
+    let output = cell
+        .stage
+        .with_mut(|stage| unsafe { (*stage).take_output() });
+    if let Err(error) = &output {
+        if error.is_panic() {
+            policy(&|| report::describe(&cell.header, error));
+        }
+    }
+    let _ = catch_unwind(AssertUnwindSafe(move || drop(output)));
+}
+
+/// The future returned a value (or panicked): drops it, then completes
+/// the task. Returns the references to release, as [`complete`].
+#[must_use = "the caller must release the returned references"]
+fn finish<F: Future, S: Schedule>(
+    cell: &Cell<F, S>,
+    raw: RawTask,
+    mut output: Result<F::Output, JoinError>,
+) -> usize {
+    // The future goes first: its destructor still runs as part of the task.
+    if let Err(payload) = drop_future(cell) {
+        if output.is_ok() {
+            output = Err(JoinError::panic(&cell.header, payload));
+        }
+    }
+    complete(cell, raw, output)
+}
+
 /// Stores the output, marks the task complete, and notifies the join
-/// handle. Returns the references the caller must release once this has
+/// handle. The caller owns `RUNNING` and has dropped the future (the stage
+/// is empty). Returns the references the caller must release once this has
 /// returned: the poller's, and the registry's if it held one.
 #[must_use = "the caller must release the returned references"]
 fn complete<F: Future, S: Schedule>(
     cell: &Cell<F, S>,
     raw: RawTask,
-    mut output: Result<F::Output, JoinError>,
+    output: Result<F::Output, JoinError>,
 ) -> usize {
     let header = &cell.header;
-    // The future goes first: its destructor still runs as part of the task.
-    if let Err(payload) = drop_stage(cell) {
-        if output.is_ok() {
-            output = Err(JoinError::panic(header, payload));
-        }
-    }
     let outcome = match &output {
         Ok(_) => TaskOutcome::Completed,
         Err(e) => e.outcome(),
     };
-    // SAFETY: we own RUNNING until the transition below publishes COMPLETE.
+    if outcome == TaskOutcome::Panicked {
+        // The handle may drop this result unread later, on any thread, when
+        // the scheduler may be gone: keep what the policy needs then.
+        if let Some(reporter) = cell.scheduler.failure_reporter() {
+            header.meta.set_failure_reporter(reporter);
+        }
+    }
+    // SAFETY: we own RUNNING until the transition below publishes COMPLETE,
+    // and the stage is empty: the caller dropped the future.
     cell.stage
-        .with_mut(|stage| unsafe { *stage = Stage::Finished(output) });
+        .with_mut(|stage| unsafe { (*stage).store_output(output) });
     let snapshot = header.state.transition_to_complete(outcome);
     // Leave the registry before anyone is told: once `task.await` returns,
     // `all_tasks()` no longer lists it.
@@ -129,17 +172,9 @@ fn complete<F: Future, S: Schedule>(
 
     if !snapshot.is_join_interested() {
         // Nobody will read the output: report an unseen failure, then drop it.
-        // SAFETY: without join interest the completer owns the output.
-        let stage = cell
-            .stage
-            .with_mut(|stage| unsafe { std::mem::replace(&mut *stage, Stage::Consumed) });
-        if let Stage::Finished(Err(error)) = &stage {
-            if error.is_panic() {
-                cell.scheduler
-                    .unhandled_failure(&|| report::describe(header, error));
-            }
-        }
-        let _ = catch_unwind(AssertUnwindSafe(move || drop(stage)));
+        // SAFETY: COMPLETE was published without join interest, so the
+        // output we stored is still there and the completer owns it.
+        unsafe { drop_output(cell, |report| cell.scheduler.unhandled_failure(report)) };
     } else if snapshot.has_join_waker() {
         header.join_waker.with(|waker| {
             // SAFETY: JOIN_WAKER was set when COMPLETE was published, so the
@@ -170,14 +205,20 @@ pub(super) fn try_read_output<F: Future, S>(
     if !register_join_waker(&cell.header, waker) {
         return None;
     }
-    // SAFETY: COMPLETE is set and we hold JOIN_INTEREST: the output is ours.
-    let stage = cell
+    let state = &cell.header.state;
+    // Only the handle clears JOIN_INTEREST, so this load is reliable.
+    assert!(
+        state.load().is_join_interested(),
+        "a runtime::Task was polled after it returned its output"
+    );
+    // SAFETY: COMPLETE is set and we hold JOIN_INTEREST: the stage holds the
+    // output, and it is ours.
+    let output = cell
         .stage
-        .with_mut(|stage| unsafe { std::mem::replace(&mut *stage, Stage::Consumed) });
-    match stage {
-        Stage::Finished(output) => Some(output),
-        _ => panic!("a runtime::Task was polled after it returned its output"),
-    }
+        .with_mut(|stage| unsafe { (*stage).take_output() });
+    // The stage is empty now; say so (our drop then leaves it alone).
+    state.output_taken();
+    Some(output)
 }
 
 /// Returns `true` if the task is complete; otherwise makes sure `waker` is
@@ -222,20 +263,24 @@ pub(super) fn register_join_waker(header: &Header, waker: &Waker) -> bool {
 /// reference (1), for the caller to release after this returns.
 #[must_use = "the caller must release the returned references"]
 pub(super) fn drop_join_handle<F: Future, S: Schedule>(cell: &Cell<F, S>) -> usize {
-    let before = cell.header.state.drop_join_interest();
+    let state = &cell.header.state;
+    if !state.load().is_join_interested() {
+        // We took the output already; only our reference is left.
+        return 1;
+    }
+    let before = state.drop_join_interest();
     if before.is_complete() {
         // The completer saw our interest and left the output to us.
-        // SAFETY: COMPLETE, and we held JOIN_INTEREST until just now.
-        let stage = cell
-            .stage
-            .with_mut(|stage| unsafe { std::mem::replace(&mut *stage, Stage::Consumed) });
-        if let Stage::Finished(Err(error)) = &stage {
-            if error.is_panic() {
-                cell.scheduler
-                    .unhandled_failure(&|| report::describe(&cell.header, error));
-            }
-        }
-        let _ = catch_unwind(AssertUnwindSafe(move || drop(stage)));
+        // The scheduler is not ours to use here (this may run after the
+        // runtime is gone): a failure goes to the reporter the completer
+        // left, if the scheduler gave one (`Schedule::failure_reporter`).
+        let policy = |report: &dyn Fn() -> String| match cell.header.meta.take_failure_reporter() {
+            Some(reporter) => reporter(report),
+            None => cell.scheduler.unhandled_failure(report),
+        };
+        // SAFETY: COMPLETE, and we held JOIN_INTEREST until just now: the
+        // output is in the stage and nobody else will touch it.
+        unsafe { drop_output(cell, policy) };
     } else {
         // SAFETY: we cleared JOIN_WAKER together with JOIN_INTEREST before
         // completion, so the completer will not read the slot.

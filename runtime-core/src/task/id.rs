@@ -43,6 +43,11 @@ impl TaskId {
         TaskId(NonZeroU64::new(id).expect("task id counter wrapped"))
     }
 
+    /// The id whose [`as_u64`](Self::as_u64) is `id` (`None` for 0).
+    pub(crate) fn from_u64(id: u64) -> Option<TaskId> {
+        NonZeroU64::new(id).map(TaskId)
+    }
+
     /// The id as a number.
     pub fn as_u64(self) -> u64 {
         self.0.get()

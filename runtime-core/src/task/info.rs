@@ -65,11 +65,11 @@ impl TaskInfo {
             id: header.id,
             name: header.meta.name(),
             state,
-            location: header.location,
+            location: header.location(),
             polls: u64::from(header.polls.load(Relaxed)),
-            parent: header.parent,
+            parent: header.meta.parent(),
             age: age(header.spawned_ms),
-            busy: Duration::from_millis(u64::from(header.busy_ms.load(Relaxed))),
+            busy: Duration::from_millis(u64::from(header.meta.busy_ms())),
         }
     }
 }

@@ -1,9 +1,11 @@
 //! Tasks: spawning, names, cancellation and results.
 //!
 //! A task is one heap allocation holding a header (an atomic state word, a
-//! vtable pointer, id, name, spawn location), the scheduler handle, the
-//! future and, once finished, its output. See `state.rs` for the state
-//! machine, `raw.rs` for the layout and `harness.rs` for polling.
+//! vtable pointer, id, parent, spawn site, join waker, counters; the name
+//! and done callbacks behind a lazily allocated block), the scheduler
+//! handle, and the stage: the future and, once finished, its output. See
+//! `state.rs` for the state machine, `raw.rs` for the layout, `stage.rs`
+//! for the stage and `harness.rs` for polling.
 
 mod abort;
 mod builder;
@@ -18,6 +20,8 @@ mod outcome;
 pub(crate) mod raw;
 pub(crate) mod registry;
 mod report;
+mod site;
+mod stage;
 pub(crate) mod state;
 mod waker;
 

@@ -3,13 +3,17 @@
 //!
 //! A task is one heap allocation, a [`Cell`]: the [`Header`] first (so a
 //! pointer to the cell is a pointer to the header; it also holds the join
-//! waker), then the scheduler handle, then the stage (the future, later its
-//! output). Every type-erased pointer in the system is a `NonNull<Header>`; the [`Vtable`]
-//! stored in the header knows the concrete `Cell<F, S>` and casts back.
+//! waker), then the scheduler handle (for runtime tasks an uncounted
+//! pointer to the runtime, `scheduler/shared_ref.rs`), then the stage (the
+//! future, later its output; `stage.rs`). Every type-erased pointer in the
+//! system is a `NonNull<Header>`; the [`Vtable`] stored in the header knows
+//! the concrete `Cell<F, S>` and casts back.
 
 use super::harness;
 use super::id::TaskId;
 use super::meta::MetaSlot;
+use super::site::SpawnSite;
+use super::stage::Stage;
 use super::state::State;
 use super::JoinError;
 use crate::loom::cell::UnsafeCell;
@@ -20,37 +24,39 @@ use std::ptr::NonNull;
 use std::task::{Poll, Waker};
 
 /// The type-independent part of a task, at offset 0 of its cell.
+///
+/// 64 bytes on 64-bit targets, every byte used: the fields are ordered so
+/// that the four `u32`s share one 16-byte stretch. Rarely needed data (name,
+/// done callbacks, sampled busy time) lives behind `meta`, allocated on
+/// first use; see `docs/performance.md` for what each field costs.
 #[repr(C)]
 pub(crate) struct Header {
     pub(crate) state: State,
     pub(crate) vtable: &'static Vtable,
     pub(crate) id: TaskId,
-    /// Polls so far; written by the poller, read by `all_tasks` (Relaxed).
-    pub(crate) polls: AtomicU32,
-    /// Sampled time spent in poll, in ms (added by the slow-poll watchdog).
-    pub(crate) busy_ms: AtomicU32,
-    /// The runtime's coarse clock at spawn (0: unknown), for the task's age.
-    pub(crate) spawned_ms: u32,
-    /// The task that spawned this one, if any.
-    pub(crate) parent: Option<TaskId>,
-    pub(crate) location: &'static Location<'static>,
-    /// Name and done callbacks, allocated on first use.
+    /// The parent task's id (inline) and, once needed, the lazily allocated
+    /// name / done callbacks / busy time (`meta.rs`).
     pub(crate) meta: MetaSlot,
-    /// Slot in the live-task registry; read and written only under the
-    /// registry shard's lock.
-    pub(crate) registry_key: UnsafeCell<usize>,
     /// The join handle's waker; ownership follows the `JOIN_WAKER` bit. In
     /// the header (not after the future) so that waiting for completion
     /// without reading the output needs no knowledge of the future's type.
     pub(crate) join_waker: UnsafeCell<Option<Waker>>,
+    /// Polls so far; written by the poller, read by `all_tasks` (Relaxed).
+    pub(crate) polls: AtomicU32,
+    /// The runtime's coarse clock at spawn (0: unknown), for the task's age.
+    pub(crate) spawned_ms: u32,
+    /// Where the task was spawned (an index into the spawn-site table).
+    pub(crate) site: SpawnSite,
+    /// Slot in the live-task registry; read and written only under the
+    /// registry shard's lock.
+    pub(crate) registry_key: UnsafeCell<u32>,
 }
 
-/// What the task is holding: the future until it finishes, then its output
-/// until the join handle takes it.
-pub(crate) enum Stage<F: Future> {
-    Running(F),
-    Finished(Result<F::Output, JoinError>),
-    Consumed,
+impl Header {
+    /// Where the task was spawned.
+    pub(crate) fn location(&self) -> &'static Location<'static> {
+        self.site.location()
+    }
 }
 
 /// The whole task allocation.
@@ -58,9 +64,11 @@ pub(crate) enum Stage<F: Future> {
 pub(crate) struct Cell<F: Future, S> {
     pub(crate) header: Header,
     pub(crate) scheduler: S,
-    /// Accessed only by the owner of `RUNNING`, or after `COMPLETE` by the
-    /// join handle (while it holds `JOIN_INTEREST`) or by the completer (when
-    /// it found no join interest), or by `dealloc`.
+    /// The future, then the output; which one (if any) follows from the
+    /// state word (`stage.rs`). Accessed only by the owner of `RUNNING`, or
+    /// after `COMPLETE` by the join handle (while it holds `JOIN_INTEREST`)
+    /// or by the completer (when it found no join interest), or by
+    /// `dealloc`.
     pub(crate) stage: UnsafeCell<Stage<F>>,
 }
 
@@ -81,7 +89,7 @@ pub(crate) struct Vtable {
     try_read_output: unsafe fn(NonNull<Header>, *mut (), &Waker),
     /// Calls the closure with a pointer to the stored
     /// `Result<Output, JoinError>`, if the task is complete and the output
-    /// has not been taken.
+    /// has not been taken (the handle still holds `JOIN_INTEREST`).
     peek_output: unsafe fn(NonNull<Header>, &mut dyn FnMut(*const ())),
     /// The join handle is dropped; consumes its reference.
     drop_join_handle: unsafe fn(NonNull<Header>),
@@ -103,10 +111,26 @@ pub(crate) trait Schedule: Send + Sync + Sized + 'static {
     fn release(&self, task: RawTask) -> bool;
     /// A task failed and nobody will retrieve its result: apply the
     /// runtime's unhandled-failure policy. `report` builds the message.
+    /// Called by the task's completer, and by its handle's drop only if
+    /// [`failure_reporter`](Self::failure_reporter) gave `None`.
     fn unhandled_failure(&self, report: &dyn Fn() -> String) {
         crate::scheduler::failure::emit(&report());
     }
+    /// A task panicked and its handle may still read the result. Called by
+    /// the completer; what it returns is kept with the task and applies the
+    /// unhandled-failure policy if the handle is dropped without reading
+    /// the result. That may happen on any thread, after the runtime is
+    /// gone, so it must own what it needs. `None`: the handle's drop calls
+    /// [`unhandled_failure`](Self::unhandled_failure) on the scheduler,
+    /// which must then stay valid for as long as the task is allocated.
+    fn failure_reporter(&self) -> Option<FailureReporter> {
+        None
+    }
 }
+
+/// See [`Schedule::failure_reporter`]: applies an unhandled-failure policy
+/// to the report the closure is given.
+pub(crate) type FailureReporter = Box<dyn FnOnce(&dyn Fn() -> String) + Send + 'static>;
 
 /// An untyped, non-owning pointer to a task. Whoever copies it must hold a
 /// reference for as long as it uses it.
@@ -162,17 +186,15 @@ impl RawTask {
                 state: State::new(refs),
                 vtable: vtable::<F, S>(),
                 id,
-                polls: AtomicU32::new(0),
-                busy_ms: AtomicU32::new(0),
-                spawned_ms,
-                parent: super::current::try_id(),
-                location,
-                meta: MetaSlot::new(name),
-                registry_key: UnsafeCell::new(usize::MAX),
+                meta: MetaSlot::new(super::current::try_id(), name),
                 join_waker: UnsafeCell::new(None),
+                polls: AtomicU32::new(0),
+                spawned_ms,
+                site: SpawnSite::of(location),
+                registry_key: UnsafeCell::new(u32::MAX),
             },
             scheduler,
-            stage: UnsafeCell::new(Stage::Running(future)),
+            stage: UnsafeCell::new(Stage::new(future)),
         });
         let ptr = NonNull::from(Box::leak(cell)).cast::<Header>();
         RawTask { ptr }
@@ -237,11 +259,13 @@ impl RawTask {
         out
     }
 
-    /// Runs `f` on the finished output without taking it.
+    /// Runs `f` on the finished output without taking it, if the task is
+    /// complete and the output has not been taken.
     ///
     /// # Safety
-    /// `T` must be the task's output type, the caller must hold
-    /// `JOIN_INTEREST`, and the task must be complete.
+    /// `T` must be the task's output type, and the caller must be the
+    /// task's handle (the only one that may take the output), borrowed for
+    /// the call.
     pub(crate) unsafe fn peek_output<T, R>(
         self,
         f: impl FnOnce(&Result<T, JoinError>) -> R,
@@ -394,7 +418,19 @@ unsafe fn schedule<F: Future, S: Schedule>(ptr: NonNull<Header>) {
 unsafe fn dealloc<F: Future, S>(ptr: NonNull<Header>) {
     // SAFETY: the reference count is zero, so this is the last access; the
     // allocation came from `Box::new(Cell<F, S>)` in `RawTask::new`.
-    drop(unsafe { Box::from_raw(ptr.cast::<Cell<F, S>>().as_ptr()) });
+    let cell = unsafe { Box::from_raw(ptr.cast::<Cell<F, S>>().as_ptr()) };
+    if !cell.header.state.load().is_complete() {
+        // Its last reference went away before it was run to completion or
+        // cancelled (say, a `Notified` dropped by a queue): the stage still
+        // holds the future. A panic in its `Drop` unwinds from here, and
+        // `cell` is still freed on the way.
+        // SAFETY: not COMPLETE, so the stage holds the future (`stage.rs`);
+        // the count is zero, so nobody owns RUNNING (a poller holds a
+        // reference) and nobody else can touch the stage.
+        cell.stage
+            .with_mut(|stage| unsafe { (*stage).drop_future() });
+    }
+    drop(cell);
 }
 
 unsafe fn try_read_output<F: Future, S: Schedule>(
@@ -415,17 +451,27 @@ unsafe fn try_read_output<F: Future, S: Schedule>(
 unsafe fn peek_output<F: Future, S>(ptr: NonNull<Header>, f: &mut dyn FnMut(*const ())) {
     // SAFETY: as in `poll`.
     let cell = unsafe { cell::<F, S>(ptr) };
+    let snapshot = cell.header.state.load();
+    if !snapshot.is_complete() || !snapshot.is_join_interested() {
+        // Not finished, or the handle has taken the output already.
+        return;
+    }
     cell.stage.with(|stage| {
-        // SAFETY: the caller holds JOIN_INTEREST and checked COMPLETE: the
-        // stage is no longer written except by the handle itself, which is
-        // borrowed by the caller.
-        if let Stage::Finished(output) = unsafe { &*stage } {
-            f((output as *const Result<F::Output, JoinError>).cast::<()>());
-        }
+        // SAFETY: COMPLETE with JOIN_INTEREST, which the caller (the handle)
+        // holds: the stage holds the output, and only the handle, borrowed
+        // by the caller, may take it.
+        let output = unsafe { (*stage).output() };
+        f((output as *const Result<F::Output, JoinError>).cast::<()>());
     });
 }
 
 unsafe fn drop_join_handle<F: Future, S: Schedule>(ptr: NonNull<Header>) {
+    // The common case (a detached task, or one whose output was taken) is
+    // one CAS on the state word. No `&Cell` exists during it: once it has
+    // released the handle's reference, another thread may free the task.
+    if (RawTask { ptr }).header().state.drop_join_handle_fast() {
+        return;
+    }
     // SAFETY: as in `poll`: the handle's reference is released after the
     // harness call, once `cell` is dead.
     let cell = unsafe { cell::<F, S>(ptr) };
@@ -452,11 +498,16 @@ mod tests {
         assert_eq!(size_of::<Result<(), JoinError>>(), size_of::<usize>());
     }
 
-    /// Idle memory per task is a benchmark target; keep the cell of a task
-    /// with a zero-sized future within two cache lines.
+    /// Idle memory per task is a benchmark target (`idle_memory`): every
+    /// header byte is accounted for (`docs/performance.md`), and a task with
+    /// a zero-sized future is the header, the scheduler pointer and the
+    /// output slot (a `Result<(), JoinError>`: one pointer).
     #[test]
-    fn a_small_task_fits_two_cache_lines() {
-        let size = size_of::<Cell<std::future::Pending<()>, crate::scheduler::Handle>>();
-        assert!(size <= 128, "task cell grew to {size} bytes");
+    #[cfg(target_pointer_width = "64")]
+    fn the_header_is_64_bytes_and_a_small_task_80() {
+        assert_eq!(size_of::<Header>(), 64);
+        type Task = Cell<std::future::Pending<()>, crate::scheduler::shared_ref::SharedRef>;
+        let size = size_of::<Task>();
+        assert!(size <= 80, "task cell grew to {size} bytes");
     }
 }

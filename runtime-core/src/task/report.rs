@@ -21,7 +21,8 @@ pub(super) fn describe(header: &Header, error: &JoinError) -> String {
         .unwrap_or_else(|| "<non-string panic payload>".to_owned());
     format!(
         "{who} (id {}, spawned at {}) panicked and its result was never retrieved: {message}",
-        header.id, header.location
+        header.id,
+        header.location()
     )
 }
 
@@ -30,6 +31,7 @@ pub(super) fn callback_panicked(header: &Header, payload: &(dyn std::any::Any + 
     let message = super::error::panic_message(payload).unwrap_or("<non-string panic payload>");
     emit(&format!(
         "a done callback of task {} (spawned at {}) panicked: {message}",
-        header.id, header.location
+        header.id,
+        header.location()
     ));
 }

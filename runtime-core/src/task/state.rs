@@ -12,7 +12,7 @@
 //! | 1 | `RUNNING` | a worker takes the task to poll it, or shutdown takes an idle task to cancel it | the poll returns `Pending` (back to idle) or the task completes | every other access to the future |
 //! | 2 | `COMPLETE` | the future has been dropped and the output (or the `JoinError`) stored | never | `RUNNING`, `SCHEDULED` being acted upon |
 //! | 3 | `CANCELLED` | `Task::cancel`, task-group cancellation or runtime shutdown | when the task completes with a value anyway (it finished before it saw the request) | nothing: it is a request the next owner of `RUNNING` honours |
-//! | 4 | `JOIN_INTEREST` | at spawn: the `Task<T>` handle exists | the handle is dropped | the runtime dropping the output (the handle will read it) |
+//! | 4 | `JOIN_INTEREST` | at spawn: the `Task<T>` handle exists | the handle is dropped, or it took the output (the stage is then empty) | the runtime dropping the output (the handle will read it) |
 //! | 5 | `JOIN_WAKER` | the handle stored a waker in the header's join-waker slot | the handle takes the waker back to replace it, or drops | the handle writing the waker slot (the completer may read it) |
 //! | 6 | `HAS_CALLBACKS` | `add_done_callback` registered a callback (in the task's `Meta`) before completion | never | the completer skipping the callback list |
 //! | 7 | `PANICKED` | at completion, if the task panicked | never | - |
@@ -48,9 +48,16 @@
 //!   `COMPLETE` (then the caller runs the callback itself, at once).
 //! - **shutdown**: sets `CANCELLED`; if the task is idle also `RUNNING`, and
 //!   the caller (the runtime shutting down) cancels it.
+//! - **output taken** (`task.await` returned): the handle clears
+//!   `JOIN_INTEREST` after moving the output out of the stage, so the stage
+//!   is known to be empty (`stage.rs`: the stage has no discriminant of its
+//!   own; this word says what it holds).
 //! - **handle dropped**: clears `JOIN_INTEREST` (and `JOIN_WAKER` if not yet
 //!   complete). If the task is already `COMPLETE` the handle drops the output,
-//!   because the completer saw `JOIN_INTEREST` and left it.
+//!   because the completer saw `JOIN_INTEREST` and left it. When the handle
+//!   has nothing to clean up (output taken already, or not complete and no
+//!   join waker stored) and its reference is not the last, the flag and the
+//!   reference go in one CAS (`drop_join_handle_fast`).
 
 use super::TaskOutcome;
 use crate::loom::sync::atomic::{AtomicUsize, Ordering::*};
@@ -282,6 +289,32 @@ impl State {
                 cur & !(JOIN_INTEREST | JOIN_WAKER)
             };
             (Some(next), Snapshot(cur))
+        })
+    }
+
+    /// The handle took the output out of the stage: it gives up
+    /// `JOIN_INTEREST`, so that its drop (and a `peek_result`) know the
+    /// stage is empty.
+    pub(crate) fn output_taken(&self) {
+        let prev = self.val.fetch_and(!JOIN_INTEREST, AcqRel);
+        debug_assert!(prev & COMPLETE != 0 && prev & JOIN_INTEREST != 0);
+    }
+
+    /// The handle is being dropped and has nothing left to do in the task:
+    /// it took the output already (`JOIN_INTEREST` is clear), or the task
+    /// is not `COMPLETE` and no join waker is stored (`JOIN_WAKER` clear, so
+    /// the slot is empty). If its reference is not the last, gives up
+    /// `JOIN_INTEREST` and that reference in one step and returns `true`;
+    /// otherwise changes nothing and returns `false` (the caller takes the
+    /// general path: [`drop_join_interest`](Self::drop_join_interest)).
+    pub(crate) fn drop_join_handle_fast(&self) -> bool {
+        self.update(|cur| {
+            let nothing_to_do = cur & JOIN_INTEREST == 0 || cur & (COMPLETE | JOIN_WAKER) == 0;
+            if nothing_to_do && cur >> REF_SHIFT >= 2 {
+                (Some((cur & !JOIN_INTEREST) - REF_ONE), true)
+            } else {
+                (None, false)
+            }
         })
     }
 

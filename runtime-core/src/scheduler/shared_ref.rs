@@ -1,0 +1,122 @@
+//! `SharedRef`: how a runtime task finds its runtime.
+//!
+//! Each task cell stores its scheduler (`raw.rs`). For runtime tasks that
+//! used to be a `Handle`, an `Arc<Shared>` clone: two atomic read-modify-
+//! writes per task on one counter shared by every thread of the runtime
+//! (the increment at spawn, the decrement when the cell is freed, usually
+//! on another worker), so the counter's cache line bounced between workers
+//! on every spawn. `SharedRef` is a plain pointer to the runtime's `Shared`
+//! instead; nothing is counted per task.
+//!
+//! # Why the pointer stays valid
+//!
+//! A task uses its `SharedRef` only
+//!
+//! 1. to submit itself after a wake or a cancellation found it idle
+//!    (`schedule`) or woken during its poll (`yield_now`): the task is not
+//!    `COMPLETE` then (`state.rs`: those transitions never submit a complete
+//!    task);
+//! 2. in its completion (`release`, `unhandled_failure`, `failure_reporter`),
+//!    run by the thread that owns `RUNNING`;
+//!
+//! and never in its join handle's drop, which can happen anywhere, at any
+//! time: a failure report left to the handle goes through the counted
+//! reporter that `failure_reporter` gave the task at completion.
+//!
+//! While a runtime task is not complete, someone holds an `Arc<Shared>`:
+//! the `Runtime` itself until its shutdown has run, and shutdown leaves no
+//! task incomplete except those being polled by a thread that holds its own
+//! `Arc` (a worker still in a poll, or a `block_on` thread). Shutdown closes
+//! the registry, which holds every task spawned and not complete
+//! (`registry.rs`: a spawn after the close is rejected and the task
+//! completed as cancelled by the spawner, which holds a `Handle`), and
+//! cancels each one (`Shared::shutdown_tasks`): an idle or queued task
+//! completes right there; a running one is cancelled by its poller when the
+//! poll returns. A task that is polling, or completing, has a poller: a
+//! worker (its thread owns a `Handle`), `block_on` (borrows one), or the
+//! thread running shutdown (owns the `Runtime`). So case 1 and case 2 both
+//! happen while `Shared` is alive.
+//!
+//! Under loom each `SharedRef` also holds a counted `Arc`, as the `Handle`
+//! did: the scheduler models rely on loom reporting "Arc leaked" for a task
+//! that is never freed.
+
+use super::{Handle, Shared};
+use crate::loom::sync::Arc;
+use crate::task::raw::{FailureReporter, Notified, RawTask, Schedule};
+use std::ptr::NonNull;
+
+/// The scheduler stored in each runtime task: a pointer to its runtime.
+pub(crate) struct SharedRef {
+    shared: NonNull<Shared>,
+    #[cfg(runtime_loom)]
+    _counted: Arc<Shared>,
+}
+
+// SAFETY: a `SharedRef` only gives out `&Shared`, and `Shared` is `Sync`
+// (checked below), so sending or sharing the pointer across threads is as
+// safe as sending or sharing `&Shared`.
+unsafe impl Send for SharedRef {}
+// SAFETY: as above.
+unsafe impl Sync for SharedRef {}
+
+const _: () = {
+    const fn shared_is_send_and_sync<T: Send + Sync>() {}
+    shared_is_send_and_sync::<Shared>();
+};
+
+impl SharedRef {
+    /// A reference to `handle`'s runtime for a task about to be spawned
+    /// on it.
+    pub(crate) fn new(handle: &Handle) -> SharedRef {
+        SharedRef {
+            // From `Arc::as_ptr`: the pointer keeps the provenance of the
+            // whole `Arc` allocation, not that of a short-lived borrow.
+            shared: NonNull::new(Arc::as_ptr(&handle.shared).cast_mut())
+                .expect("Arc::as_ptr is never null"),
+            #[cfg(runtime_loom)]
+            _counted: handle.shared.clone(),
+        }
+    }
+
+    fn shared(&self) -> &Shared {
+        // SAFETY: every caller is one of the two uses of the module doc (the
+        // `Schedule` methods below, called by the task system only in those
+        // situations), during which an `Arc<Shared>` is held elsewhere, so
+        // the allocation is live; `Shared` is only ever shared (`&`).
+        unsafe { self.shared.as_ref() }
+    }
+}
+
+impl Schedule for SharedRef {
+    fn schedule(&self, task: Notified) {
+        self.shared().schedule(task, false);
+    }
+
+    fn yield_now(&self, task: Notified) {
+        self.shared().schedule(task, true);
+    }
+
+    fn release(&self, task: RawTask) -> bool {
+        self.shared().registry.remove(task)
+    }
+
+    fn unhandled_failure(&self, report: &dyn Fn() -> String) {
+        self.shared().unhandled_failure(report);
+    }
+
+    fn failure_reporter(&self) -> Option<FailureReporter> {
+        let ptr = self.shared.as_ptr().cast_const();
+        // SAFETY: `ptr` came from `Arc::as_ptr` (`new`) and the `Arc` is
+        // alive: this runs in the task's completion (use 2). Incrementing
+        // the count first makes the `Arc` rebuilt here an owned one.
+        let shared = unsafe {
+            Arc::increment_strong_count(ptr);
+            Arc::from_raw(ptr)
+        };
+        let handle = Handle { shared };
+        Some(Box::new(move |report| {
+            handle.shared.unhandled_failure(report)
+        }))
+    }
+}

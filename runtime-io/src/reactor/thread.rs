@@ -59,20 +59,28 @@ fn drive(inner: &Inner) -> bool {
 ///
 /// Each round the thread decides whether the poll needs it:
 /// - a parking thread found the poll taken (`missed`): drive now;
-/// - somebody is parked in the poll (`in_driver`): it will see every event,
-///   so sleep without a timeout (announced in `thread_sleeping`; whoever
-///   leaves the poll wakes the thread);
+/// - somebody is parked in the poll (`in_driver`) and the last tick saw no
+///   turn (the runtime is idle): the parked thread will see every event, so
+///   sleep without a timeout (announced in `thread_sleeping`; whoever leaves
+///   the poll wakes the thread);
 /// - otherwise sleep one [`BACKSTOP`] tick and drive only if no turn was taken
 ///   meanwhile (every worker is busy in long polls, or parked on its condvar
 ///   because it lost a race for the poll).
 fn run_backstop(inner: &Inner) {
     let mut seen_turns = inner.turns.load(Relaxed);
+    // Whether the last tick found the runtime idle: no turn taken during it.
+    let mut idle_tick = false;
     loop {
         if stopping(inner) {
             return;
         }
         if !inner.missed.swap(false, SeqCst) {
-            if inner.in_driver.load(SeqCst) {
+            // Sleep for good only when the runtime is idle: a worker is
+            // parked in the poll *and* no turn was taken during the last
+            // tick. While workers keep parking and waking, the thread keeps
+            // ticking instead, so leaving the poll never has to wake it.
+            if idle_tick && inner.in_driver.load(SeqCst) {
+                idle_tick = false;
                 // Announce the sleep, then re-check: a thread leaving the poll
                 // clears `in_driver` and then reads `thread_sleeping` (both
                 // SeqCst), so it either sees the announcement and wakes us or
@@ -91,6 +99,7 @@ fn run_backstop(inner: &Inner) {
             }
             if !inner.missed.swap(false, SeqCst) {
                 let turns = inner.turns.load(Relaxed);
+                idle_tick = turns == seen_turns;
                 if turns != seen_turns || inner.in_driver.load(SeqCst) {
                     seen_turns = turns;
                     continue;

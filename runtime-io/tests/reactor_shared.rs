@@ -165,8 +165,10 @@ fn unpark_driver_interrupts_a_parked_thread() {
             thread::yield_now();
         }
         parked.join().unwrap();
-        // The poll is free again (the reactor thread may hold it briefly).
+        // The poll can be taken again. (With nobody else driving, the reactor
+        // thread may be blocked in it: the wake-up gets it out too.)
         while !handle.poll_now() {
+            handle.unpark_driver();
             thread::yield_now();
         }
         reactor.shutdown();

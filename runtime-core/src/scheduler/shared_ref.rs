@@ -80,10 +80,9 @@ impl SharedRef {
     }
 
     fn shared(&self) -> &Shared {
-        // SAFETY: every caller is one of the two uses of the module doc (the
-        // `Schedule` methods below, called by the task system only in those
-        // situations), during which an `Arc<Shared>` is held elsewhere, so
-        // the allocation is live; `Shared` is only ever shared (`&`).
+        // An `Arc<Shared>` is held elsewhere during both uses of the module
+        // doc (the `Schedule` methods below, called only then).
+        // SAFETY: so the allocation is live; `Shared` is only shared (`&`).
         unsafe { self.shared.as_ref() }
     }
 }

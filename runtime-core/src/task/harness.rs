@@ -211,11 +211,11 @@ pub(super) fn try_read_output<F: Future, S>(
         state.load().is_join_interested(),
         "a runtime::Task was polled after it returned its output"
     );
-    // SAFETY: COMPLETE is set and we hold JOIN_INTEREST: the stage holds the
-    // output, and it is ours.
-    let output = cell
-        .stage
-        .with_mut(|stage| unsafe { (*stage).take_output() });
+    let output = cell.stage.with_mut(|stage| {
+        // SAFETY: COMPLETE is set and we hold JOIN_INTEREST: the stage holds
+        // the output, and it is ours.
+        unsafe { (*stage).take_output() }
+    });
     // The stage is empty now; say so (our drop then leaves it alone).
     state.output_taken();
     Some(output)

@@ -424,11 +424,12 @@ unsafe fn dealloc<F: Future, S>(ptr: NonNull<Header>) {
         // cancelled (say, a `Notified` dropped by a queue): the stage still
         // holds the future. A panic in its `Drop` unwinds from here, and
         // `cell` is still freed on the way.
-        // SAFETY: not COMPLETE, so the stage holds the future (`stage.rs`);
-        // the count is zero, so nobody owns RUNNING (a poller holds a
-        // reference) and nobody else can touch the stage.
-        cell.stage
-            .with_mut(|stage| unsafe { (*stage).drop_future() });
+        cell.stage.with_mut(|stage| {
+            // SAFETY: not COMPLETE, so the stage holds the future
+            // (`stage.rs`); the count is zero, so nobody owns RUNNING (a
+            // poller holds a reference) and nobody else can touch the stage.
+            unsafe { (*stage).drop_future() }
+        });
     }
     drop(cell);
 }

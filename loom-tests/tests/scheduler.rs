@@ -16,6 +16,8 @@
 //!   never runs anything after it began, resolves every handle, and leaves
 //!   nothing in a queue (a stranded `Notified` would keep the runtime's
 //!   loom `Arc` alive: loom reports "Arc leaked");
+//! - completed tasks retired into a worker's batch are freed exactly once,
+//!   whether the batch or the shutdown drain takes them out of the registry;
 //! - the parker never loses a notification.
 #![cfg(runtime_loom)]
 
@@ -309,6 +311,33 @@ fn block_on_under_load() {
         });
         rt.block_on(gate.wait());
         drop(rt);
+    });
+}
+
+/// A task that completes on a worker is retired into that worker's batch
+/// and leaves the registry later, in a batch (`task/registry.rs`, "Retired
+/// tasks"). Once its handle resolved it no longer counts as live, and
+/// shutdown, racing the workers' batch removals and completions, frees
+/// every task exactly once: a task freed twice underflows its reference
+/// count (a debug assertion), one never freed keeps the runtime's loom
+/// `Arc` alive ("Arc leaked").
+#[test]
+fn retired_tasks_race_shutdown() {
+    check("retired_tasks_race_shutdown", || {
+        let rt = multi_thread();
+        let handle = rt.handle().clone();
+        let first = rt.spawn(async { 1 });
+        let second = rt.spawn(async { 2 });
+        assert_eq!(block_on(first).expect("not cancelled"), 1);
+        assert!(
+            handle.num_live_tasks() <= 1,
+            "a completed task is counted live"
+        );
+        drop(rt);
+        if let Ok(value) = block_on(second) {
+            assert_eq!(value, 2);
+        }
+        assert_eq!(handle.num_live_tasks(), 0);
     });
 }
 

@@ -13,7 +13,7 @@ use super::worker::Core;
 use super::{context, Config, Flavor};
 use crate::loom::sync::atomic::{fence, AtomicBool, Ordering::*};
 use crate::loom::sync::Mutex;
-use crate::task::raw::Notified;
+use crate::task::raw::{Notified, RawTask};
 use crate::task::registry::Registry;
 use crossbeam_utils::CachePadded;
 
@@ -114,6 +114,24 @@ impl Shared {
             Flavor::MultiThread => self.notify_parked(),
             Flavor::CurrentThread => self.remotes[0].unparker.unpark(),
         }
+    }
+
+    /// A task completed: take it out of the registry. On a multi-thread
+    /// worker it is retired into the worker's batch (the registry keeps its
+    /// reference until the batch is removed: returns `false`); elsewhere it
+    /// is removed now (returns whether the caller got the registry's
+    /// reference). See `task/registry.rs`, "Retired tasks".
+    pub(crate) fn release(&self, task: RawTask) -> bool {
+        if self.flavor != Flavor::MultiThread {
+            return self.registry.remove(task);
+        }
+        context::with_local_core(self, |core| match core {
+            Some(core) => {
+                core.retire(self, task);
+                false
+            }
+            None => self.registry.remove(task),
+        })
     }
 
     /// Polls the I/O driver without blocking, if there is one and nobody

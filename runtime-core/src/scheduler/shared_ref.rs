@@ -97,7 +97,7 @@ impl Schedule for SharedRef {
     }
 
     fn release(&self, task: RawTask) -> bool {
-        self.shared().registry.remove(task)
+        self.shared().release(task)
     }
 
     fn unhandled_failure(&self, report: &dyn Fn() -> String) {

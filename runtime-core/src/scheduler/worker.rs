@@ -9,7 +9,8 @@ use super::queue::{retry, Steal, Worker};
 use super::{Handle, Shared};
 use crate::coop;
 use crate::loom::sync::Arc;
-use crate::task::raw::Notified;
+use crate::task::raw::{Notified, RawTask};
+use crate::task::registry::Retired;
 use std::rc::Rc;
 
 /// Consecutive polls from the LIFO slot before its task must queue behind
@@ -31,6 +32,8 @@ pub(crate) struct Core {
     rng: FastRand,
     searching: bool,
     pub(crate) parker: Parker,
+    /// Tasks completed here, removed from the registry in batches.
+    retired: Retired,
 }
 
 impl Core {
@@ -44,6 +47,7 @@ impl Core {
             rng: FastRand::new(index as u64 + 1),
             searching: false,
             parker,
+            retired: Retired::default(),
         }
     }
 
@@ -69,6 +73,23 @@ impl Core {
             return Some(task);
         }
         retry(|| shared.injector.steal_batch_and_pop(&self.local))
+    }
+
+    /// A task completed on this worker: retire it, and remove the batch
+    /// from the registry once it is full (`task/registry.rs`, "Retired
+    /// tasks").
+    pub(crate) fn retire(&mut self, shared: &Shared, task: RawTask) {
+        if self.retired.push(&shared.registry, task) {
+            shared.registry.remove_retired(&mut self.retired);
+        }
+    }
+
+    /// Removes the retired tasks from the registry now (before parking, and
+    /// at shutdown: a parked worker's batch would keep them allocated).
+    fn remove_retired(&mut self, shared: &Shared) {
+        if !self.retired.is_empty() {
+            shared.registry.remove_retired(&mut self.retired);
+        }
     }
 
     fn has_local_work(&self) -> bool {
@@ -187,6 +208,7 @@ fn park(worker: &WorkerContext, shared: &Shared) {
         if core.has_local_work() {
             return None;
         }
+        core.remove_retired(shared);
         let was_searching = std::mem::replace(&mut core.searching, false);
         Some((core.index, was_searching, core.parker.clone()))
     });
@@ -223,6 +245,7 @@ fn park(worker: &WorkerContext, shared: &Shared) {
 
 /// The worker's part of shutdown: cancel live tasks, drop queued ones.
 fn shutdown_worker(worker: &WorkerContext, shared: &Arc<Shared>) {
+    worker.with_core(|core| core.remove_retired(shared));
     shared.shutdown_tasks();
     loop {
         let task = worker.with_core(|core| core.lifo.take().or_else(|| core.local.pop()));

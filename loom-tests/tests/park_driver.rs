@@ -21,18 +21,10 @@
 use loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering::*};
 use loom::sync::{Arc, Condvar, Mutex};
 use loom::thread;
+use loom_tests::{check, check_bounded};
 use runtime_core::__loom::park::{Driver, Parker};
 use runtime_core::scheduler::IoDriver;
 use std::any::Any;
-
-#[allow(clippy::assertions_on_constants)] // the check is the point
-fn check<F: Fn() + Sync + Send + 'static>(name: &'static str, body: F) {
-    assert!(
-        cfg!(debug_assertions),
-        "loom-tests need debug assertions: run with RUSTFLAGS=\"--cfg runtime_loom -C debug-assertions\""
-    );
-    loom_tests::model(name, body);
-}
 
 /// A try-only lock (an atomic flag).
 #[derive(Default)]
@@ -314,8 +306,7 @@ fn park_driver_current_thread_io_wake() {
 /// models above run at the full bound.
 #[test]
 fn park_driver_two_workers_io_wake() {
-    assert!(cfg!(debug_assertions), "loom-tests need debug assertions");
-    loom_tests::model_bounded("park_driver_two_workers_io_wake", 1, || io_wake(2));
+    check_bounded("park_driver_two_workers_io_wake", 1, || io_wake(2));
 }
 
 /// One worker: it parks in the driver, the readiness wakes the task into its

@@ -20,7 +20,7 @@
 #![cfg(runtime_loom)]
 
 use loom::thread;
-use loom_tests::{poll_once, thread_waker, Counter};
+use loom_tests::{check, poll_once, thread_waker, Counter};
 use runtime_core::__loom::park::Parker;
 use runtime_core::__loom::task::TestScheduler;
 use runtime_core::__loom::time;
@@ -28,15 +28,6 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
-
-#[allow(clippy::assertions_on_constants)] // the check is the point
-fn check<F: Fn() + Sync + Send + 'static>(name: &'static str, body: F) {
-    assert!(
-        cfg!(debug_assertions),
-        "loom-tests need debug assertions: run with RUSTFLAGS=\"--cfg runtime_loom -C debug-assertions\""
-    );
-    loom_tests::model(name, body);
-}
 
 /// Polls `fut` once with a waker that counts its wakes in `wakes`.
 fn poll_with<F: Future + Unpin>(fut: &mut F, wakes: &Counter) -> Poll<F::Output> {

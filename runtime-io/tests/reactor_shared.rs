@@ -135,9 +135,11 @@ fn unpark_driver_interrupts_a_parked_thread() {
         let reactor = Reactor::start_shared("reactor-shared-unpark".into(), None).unwrap();
         let handle = reactor.handle();
         let blocked = Arc::new(AtomicBool::new(false));
+        let lost = Arc::new(AtomicBool::new(false));
         let parked = {
             let handle = handle.clone();
             let blocked = blocked.clone();
+            let lost = lost.clone();
             thread::spawn(move || {
                 // Retry until this thread (not the reactor thread) got the
                 // poll and blocked in it.
@@ -151,15 +153,25 @@ fn unpark_driver_interrupts_a_parked_thread() {
                     if drove && asked {
                         return;
                     }
+                    if !drove {
+                        lost.store(true, SeqCst);
+                    }
                     thread::yield_now();
                 }
             })
         };
-        // Once it announced that it blocks, `poll_now` finds the poll taken
-        // until the wake-up below gets it out.
+        // The reactor thread drives while nobody else does: if it took the
+        // poll first (1 ms after the start, on a loaded machine), it blocks
+        // in it until an event, and the thread above would retry forever.
+        // Only then (the thread above found the poll taken) wake it out.
         while !blocked.load(SeqCst) {
+            if lost.swap(false, SeqCst) {
+                handle.unpark_driver();
+            }
             thread::yield_now();
         }
+        // Once it announced that it blocks, `poll_now` finds the poll taken
+        // until the wake-up below gets it out.
         while !parked.is_finished() {
             handle.unpark_driver();
             thread::yield_now();

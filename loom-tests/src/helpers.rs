@@ -82,6 +82,37 @@ where
     }
 }
 
+/// Runs the model `name` as [`model`] does, after checking that debug
+/// assertions are on: the runtime's `debug_assert!`s are part of what the
+/// models check, so a build without them would pass vacuously. Every model
+/// goes through this (or [`check_bounded`]); without debug assertions it
+/// fails at once, naming the command to use.
+pub fn check<F>(name: &'static str, body: F)
+where
+    F: Fn() + Sync + Send + 'static,
+{
+    require_debug_assertions();
+    model(name, body);
+}
+
+/// [`check`] with the preemption bound capped at `max_preemptions`, as
+/// [`model_bounded`] does.
+pub fn check_bounded<F>(name: &'static str, max_preemptions: usize, body: F)
+where
+    F: Fn() + Sync + Send + 'static,
+{
+    require_debug_assertions();
+    model_bounded(name, max_preemptions, body);
+}
+
+#[allow(clippy::assertions_on_constants)] // the check is the point
+fn require_debug_assertions() {
+    assert!(
+        cfg!(debug_assertions),
+        "loom-tests need debug assertions: run with RUSTFLAGS=\"--cfg runtime_loom -C debug-assertions\""
+    );
+}
+
 /// Wakes a loom thread through loom's park/unpark token.
 struct ThreadWaker(loom::thread::Thread);
 

@@ -10,8 +10,10 @@
 //! proves. Outside `cfg(runtime_loom)` this crate and its tests are empty.
 //!
 //! This library holds the helpers the models share: running a model under a
-//! watchdog, a loom-aware `block_on`, drop counters, and a one-shot "gate"
-//! future that another thread opens.
+//! watchdog (`check`, which every model goes through: it also insists on
+//! debug assertions; `check_bounded` with a lower preemption bound; `model`
+//! and `model_bounded` underneath), a loom-aware `block_on`, drop counters,
+//! and a one-shot "gate" future that another thread opens.
 
 #[cfg(runtime_loom)]
 mod helpers;

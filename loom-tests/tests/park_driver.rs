@@ -21,18 +21,10 @@
 use loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering::*};
 use loom::sync::{Arc, Condvar, Mutex};
 use loom::thread;
+use loom_tests::{check, check_bounded};
 use runtime_core::__loom::park::{Driver, Parker};
 use runtime_core::scheduler::IoDriver;
 use std::any::Any;
-
-#[allow(clippy::assertions_on_constants)] // the check is the point
-fn check<F: Fn() + Sync + Send + 'static>(name: &'static str, body: F) {
-    assert!(
-        cfg!(debug_assertions),
-        "loom-tests need debug assertions: run with RUSTFLAGS=\"--cfg runtime_loom -C debug-assertions\""
-    );
-    loom_tests::model(name, body);
-}
 
 /// A try-only lock (an atomic flag).
 #[derive(Default)]
@@ -157,12 +149,12 @@ fn park_driver_two_parkers_share_it() {
 
 // ------------------------------------------- a runtime whose workers park in it
 
-/// A driver with one I/O source: a task waits for it to become ready, an
-/// "OS" thread makes it ready and interrupts the poll, and whoever drives
-/// next (a worker parked in the poll, or one polling between tasks) wakes
-/// the task from its own thread, as the reactor does.
+/// One I/O source behind the stand-in poll: a task waits for it to become
+/// ready, an "OS" thread makes it ready and interrupts the poll, and whoever
+/// drives next (a worker parked in the poll, or one polling between tasks)
+/// wakes the task from its own thread, as the reactor does.
 #[derive(Default)]
-struct SourceDriver {
+struct Source {
     model: ModelDriver,
     /// The source's readiness, as the task sees it.
     ready: AtomicBool,
@@ -172,7 +164,7 @@ struct SourceDriver {
     waiter: Mutex<Option<std::task::Waker>>,
 }
 
-impl SourceDriver {
+impl Source {
     /// The turn's second half: collect the event, wake the waiting task.
     fn dispatch(&self) {
         if std::mem::take(&mut *self.event.lock().unwrap()) {
@@ -184,6 +176,12 @@ impl SourceDriver {
     }
 }
 
+/// The driver the runtime owns, over a [`Source`] the model's threads share.
+/// The sharing is one level down because the runtime takes its driver's
+/// `Arc` unshared (`Driver::new` converts it with loom's `Arc::from_std`,
+/// which insists on a unique `Arc`).
+struct SourceDriver(Arc<Source>);
+
 impl IoDriver for SourceDriver {
     fn enter(&self) -> Box<dyn Any> {
         Box::new(())
@@ -192,37 +190,38 @@ impl IoDriver for SourceDriver {
     fn shutdown(&self) {}
 
     fn poll_now(&self) -> bool {
-        let Ok(_poll) = self.model.poll.try_lock() else {
+        let Ok(_poll) = self.0.model.poll.try_lock() else {
             return false;
         };
-        self.dispatch();
+        self.0.dispatch();
         true
     }
 
     fn park(&self, may_block: &mut dyn FnMut() -> bool) -> bool {
-        let Ok(_poll) = self.model.poll.try_lock() else {
+        let source = &*self.0;
+        let Ok(_poll) = source.model.poll.try_lock() else {
             return false;
         };
         // An event already pending: the poll returns at once.
-        let pending = *self.event.lock().unwrap();
+        let pending = *source.event.lock().unwrap();
         if !pending && may_block() {
-            let mut woken = self.model.woken.lock().unwrap();
+            let mut woken = source.model.woken.lock().unwrap();
             while !*woken {
-                woken = self.model.cvar.wait(woken).unwrap();
+                woken = source.model.cvar.wait(woken).unwrap();
             }
             *woken = false;
         }
-        self.dispatch();
+        source.dispatch();
         true
     }
 
     fn unpark(&self) {
-        self.model.unpark();
+        self.0.model.unpark();
     }
 }
 
 /// Waits until the source is ready (registers its waker, then re-checks).
-struct Readiness(Arc<SourceDriver>);
+struct Readiness(Arc<Source>);
 
 impl std::future::Future for Readiness {
     type Output = ();
@@ -253,12 +252,12 @@ impl Drop for Readiness {
 /// [`SourceDriver`], runs a task that waits for the source while an "OS"
 /// thread makes it ready and interrupts the poll, and shuts it down.
 fn io_wake(workers: usize) {
-    let source = Arc::new(SourceDriver::default());
+    let source = Arc::new(Source::default());
     let factory_source = std::sync::Mutex::new(Some(source.clone()));
     let factory: runtime_core::scheduler::IoDriverFactory =
         std::sync::Arc::new(move |_time, _name| {
             let source = factory_source.lock().unwrap().take().expect("one runtime");
-            let driver = Driver::new(std::sync::Arc::new(Forward(source)));
+            let driver = Driver::new(std::sync::Arc::new(SourceDriver(source)));
             Ok(driver.into_inner())
         });
     let mut builder = if workers == 0 {
@@ -283,7 +282,7 @@ fn io_wake(workers: usize) {
             source.ready.store(true, SeqCst);
             *source.event.lock().unwrap() = true;
             // The event's arrival interrupts a blocked poll.
-            source.unpark();
+            source.model.unpark();
         })
     };
     assert_eq!(rt.block_on(task).unwrap(), 9);
@@ -314,8 +313,7 @@ fn park_driver_current_thread_io_wake() {
 /// models above run at the full bound.
 #[test]
 fn park_driver_two_workers_io_wake() {
-    assert!(cfg!(debug_assertions), "loom-tests need debug assertions");
-    loom_tests::model_bounded("park_driver_two_workers_io_wake", 1, || io_wake(2));
+    check_bounded("park_driver_two_workers_io_wake", 1, || io_wake(2));
 }
 
 /// One worker: it parks in the driver, the readiness wakes the task into its
@@ -324,24 +322,4 @@ fn park_driver_two_workers_io_wake() {
 #[test]
 fn park_driver_one_worker_io_wake() {
     check("park_driver_one_worker_io_wake", || io_wake(1));
-}
-
-/// The runtime holds the driver through a loom `Arc`; the model keeps its
-/// own handle on the source.
-struct Forward(Arc<SourceDriver>);
-
-impl IoDriver for Forward {
-    fn enter(&self) -> Box<dyn Any> {
-        Box::new(())
-    }
-    fn shutdown(&self) {}
-    fn poll_now(&self) -> bool {
-        self.0.poll_now()
-    }
-    fn park(&self, may_block: &mut dyn FnMut() -> bool) -> bool {
-        self.0.park(may_block)
-    }
-    fn unpark(&self) {
-        self.0.unpark();
-    }
 }

@@ -24,18 +24,9 @@
 use loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering::*};
 use loom::sync::Arc;
 use loom::thread;
-use loom_tests::{block_on, Counter, Gate, YieldTimes};
+use loom_tests::{block_on, check, Counter, Gate, YieldTimes};
 use runtime_core::__loom::park::{self, Parker};
 use runtime_core::scheduler::{spawn, Builder, Runtime};
-
-#[allow(clippy::assertions_on_constants)] // the check is the point
-fn check<F: Fn() + Sync + Send + 'static>(name: &'static str, body: F) {
-    assert!(
-        cfg!(debug_assertions),
-        "loom-tests need debug assertions: run with RUSTFLAGS=\"--cfg runtime_loom -C debug-assertions\""
-    );
-    loom_tests::model(name, body);
-}
 
 fn multi_thread() -> Runtime {
     Builder::new_multi_thread()

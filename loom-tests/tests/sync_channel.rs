@@ -28,9 +28,9 @@ mod sync_support;
 
 use loom::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use loom::thread;
-use loom_tests::{poll_once, Counter, Gate};
+use loom_tests::{check, poll_once, Counter, Gate};
 use runtime_core::sync::{mpsc, oneshot, Queue, TryGetError};
-use sync_support::{block_on, check, unless};
+use sync_support::{block_on, unless};
 
 // --------------------------------------------------------------- oneshot
 

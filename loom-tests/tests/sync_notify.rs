@@ -23,11 +23,11 @@ mod sync_support;
 
 use loom::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use loom::thread;
-use loom_tests::{poll_once, Counter, Gate};
+use loom_tests::{check, poll_once, Counter, Gate};
 use runtime_core::sync::{Event, Notify, Promise, PromiseCancelled, PromiseOutcome};
 // Shared through std's `Arc`: the objects inside are loom's anyway.
 use std::sync::Arc;
-use sync_support::{block_on, check, poll_with, unless};
+use sync_support::{block_on, poll_with, unless};
 
 // ---------------------------------------------------------------- Notify
 

@@ -31,13 +31,13 @@ mod sync_support;
 
 use loom::sync::atomic::{AtomicUsize, Ordering::*};
 use loom::thread;
-use loom_tests::{Counter, Gate};
+use loom_tests::{check, Counter, Gate};
 use runtime_core::sync::{Mutex, Semaphore};
 // The primitives are shared through std's `Arc`: `acquire_owned` and
 // `try_lock_owned` take one, and the objects inside are loom's anyway.
 use std::sync::Arc;
 use std::task::Poll;
-use sync_support::{block_on, check, poll_with, unless};
+use sync_support::{block_on, poll_with, unless};
 
 /// Takes `n` permits, asserting that the holders never exceed `total`;
 /// [`give_back`] undoes it.

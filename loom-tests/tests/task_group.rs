@@ -15,18 +15,9 @@
 //!   would hang otherwise).
 #![cfg(runtime_loom)]
 
-use loom_tests::{Counter, Gate, YieldTimes};
+use loom_tests::{check, Counter, Gate, YieldTimes};
 use runtime_core::group::TaskGroup;
 use runtime_core::scheduler::{Builder, Runtime};
-
-#[allow(clippy::assertions_on_constants)] // the check is the point
-fn check<F: Fn() + Sync + Send + 'static>(name: &'static str, body: F) {
-    assert!(
-        cfg!(debug_assertions),
-        "loom-tests need debug assertions: run with RUSTFLAGS=\"--cfg runtime_loom -C debug-assertions\""
-    );
-    loom_tests::model(name, body);
-}
 
 fn multi_thread(workers: usize) -> Runtime {
     Builder::new_multi_thread()

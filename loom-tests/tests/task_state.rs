@@ -22,18 +22,9 @@
 #![cfg(runtime_loom)]
 
 use loom::thread;
-use loom_tests::{block_on, poll_once, thread_waker, Counter, DropToken, Gate};
+use loom_tests::{block_on, check, poll_once, thread_waker, Counter, DropToken, Gate};
 use runtime_core::__loom::task::TestScheduler;
 use std::task::Poll;
-
-#[allow(clippy::assertions_on_constants)] // the check is the point
-fn check<F: Fn() + Sync + Send + 'static>(name: &'static str, body: F) {
-    assert!(
-        cfg!(debug_assertions),
-        "loom-tests need debug assertions: run with RUSTFLAGS=\"--cfg runtime_loom -C debug-assertions\""
-    );
-    loom_tests::model(name, body);
-}
 
 /// Runs the queue on this thread until every task has completed, parking
 /// (loom's park) while the queue is empty. The scheduler must have been

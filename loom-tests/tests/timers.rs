@@ -15,12 +15,16 @@
 //! - a new timer (or a reset) earlier than the one the driver waits for
 //!   calls the unpark callback (the driver thread only terminates if it is
 //!   unparked), and a later one does not;
+//! - `TimeDriver::turn`'s lock-free fast path (`waiting_for` read without
+//!   the lock) never makes the driver sleep through a timer registered
+//!   concurrently, including after a removed timer left `waiting_for`
+//!   earlier than any pending deadline;
 //! - shutdown racing a drop frees everything without panicking;
 //! - a fire wakes the task that owns the `Sleep`.
 #![cfg(runtime_loom)]
 
 use loom::thread;
-use loom_tests::{poll_once, thread_waker, Counter};
+use loom_tests::{check, poll_once, thread_waker, Counter};
 use runtime_core::__loom::park::Parker;
 use runtime_core::__loom::task::TestScheduler;
 use runtime_core::__loom::time;
@@ -28,15 +32,6 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
-
-#[allow(clippy::assertions_on_constants)] // the check is the point
-fn check<F: Fn() + Sync + Send + 'static>(name: &'static str, body: F) {
-    assert!(
-        cfg!(debug_assertions),
-        "loom-tests need debug assertions: run with RUSTFLAGS=\"--cfg runtime_loom -C debug-assertions\""
-    );
-    loom_tests::model(name, body);
-}
 
 /// Polls `fut` once with a waker that counts its wakes in `wakes`.
 fn poll_with<F: Future + Unpin>(fut: &mut F, wakes: &Counter) -> Poll<F::Output> {
@@ -239,6 +234,100 @@ fn fire_wakes_task() {
         assert!(task.is_finished());
         drop(task);
         assert_eq!(s.freed(), 1);
+        assert_eq!(time::pending(&driver), 0);
+    });
+}
+
+/// `turn`'s fast path racing a registration. The driver thread calls `turn`
+/// with no timer pending (it reads `waiting_for` = `u64::MAX` without the
+/// lock and returns `None`) and parks; meanwhile a timer due at 10 ms is
+/// registered. Whether the driver read `waiting_for` before the insert,
+/// after it, or (loom explores this) an old value after it, the
+/// registration's unpark must end its park, and its next `turn` must see
+/// the timer: the thread only terminates once `turn` reports a wait.
+#[test]
+fn fast_path_races_registration() {
+    check("fast_path_races_registration", || {
+        let driver = time::driver();
+        let parker = Parker::new();
+        {
+            let unparker = parker.unparker();
+            time::set_unpark(&driver, move || unparker.unpark());
+        }
+        let driving = {
+            let driver = driver.clone();
+            thread::spawn(move || loop {
+                match driver.turn() {
+                    Some(wait) => return wait,
+                    None => parker.park(),
+                }
+            })
+        };
+        let mut sleep = time::sleep_until(&driver, 10);
+        assert!(poll_once(&mut sleep).is_pending());
+        assert_eq!(
+            driving.join().unwrap(),
+            Duration::from_millis(10),
+            "the driver waits until the new timer's deadline"
+        );
+        assert_eq!(time::waiting_for(&driver), 10);
+        assert_eq!(time::pending(&driver), 1);
+    });
+}
+
+/// The stale value a removed timer leaves behind. A timer due at 5 ms is
+/// registered, then dropped while the driver thread runs its loop: `turn`,
+/// then wait, parking when no timer is pending and otherwise letting the
+/// manual clock run to the end of the wait (a timed wait that expires).
+/// Meanwhile a second timer, due at 20 ms, is registered. If the drop comes
+/// first, `waiting_for` is still 5, so the second timer (later) costs no
+/// unpark: the driver must wake at 5 all the same, find nothing due, and
+/// then wait for 20, where the second timer fires and wakes its waker. (A
+/// fast path that answered "no timer pending" from an empty wheel would park
+/// for good here.) If the first timer fires before its drop, the driver's
+/// next look finds the wheel empty and parks, and the second registration
+/// unparks it.
+#[test]
+fn fast_path_after_drop_races_registration() {
+    check("fast_path_after_drop_races_registration", || {
+        let driver = time::driver();
+        let parker = Parker::new();
+        {
+            let unparker = parker.unparker();
+            time::set_unpark(&driver, move || unparker.unpark());
+        }
+        let mut first = time::sleep_until(&driver, 5);
+        assert!(poll_once(&mut first).is_pending());
+        let wakes = Counter::new();
+
+        let driving = {
+            let driver = driver.clone();
+            let wakes = wakes.clone();
+            thread::spawn(move || {
+                let mut now = 0;
+                loop {
+                    match driver.turn() {
+                        None => parker.park(),
+                        // Something fired: done if it was the second timer.
+                        Some(wait) if wait.is_zero() => {
+                            if wakes.get() > 0 {
+                                return now;
+                            }
+                        }
+                        Some(wait) => {
+                            now += u64::try_from(wait.as_millis()).unwrap();
+                            time::set_clock(&driver, now);
+                        }
+                    }
+                }
+            })
+        };
+        drop(first);
+        let mut second = time::sleep_until(&driver, 20);
+        assert!(poll_with(&mut second, &wakes).is_pending());
+        assert_eq!(driving.join().unwrap(), 20, "fired at its deadline");
+        assert_eq!(wakes.get(), 1, "the second timer woke its waker once");
+        assert!(poll_with(&mut second, &wakes).is_ready());
         assert_eq!(time::pending(&driver), 0);
     });
 }

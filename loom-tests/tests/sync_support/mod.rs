@@ -1,6 +1,7 @@
-//! What the `sync_*` loom families share: the model wrapper, a `block_on`
-//! that parks on a loom `Condvar`, a hand-poll with a counting waker, and
-//! the `unless` combinator that cancels a waiter at an arbitrary point.
+//! What the `sync_*` loom families share: a `block_on` that parks on a loom
+//! `Condvar`, a hand-poll with a counting waker, and the `unless` combinator
+//! that cancels a waiter at an arbitrary point. (The model wrapper is
+//! `loom_tests::check`, as for every family.)
 //!
 //! Why not `loom_tests::block_on`: it parks with loom's thread-park token,
 //! and loom 0.7.2 loses a stored token when the thread then blocks on a
@@ -24,15 +25,6 @@ use std::future::{poll_fn, Future};
 use std::pin::{pin, Pin};
 use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
-
-#[allow(clippy::assertions_on_constants)] // the check is the point
-pub(crate) fn check<F: Fn() + Sync + Send + 'static>(name: &'static str, body: F) {
-    assert!(
-        cfg!(debug_assertions),
-        "loom-tests need debug assertions: run with RUSTFLAGS=\"--cfg runtime_loom -C debug-assertions\""
-    );
-    loom_tests::model(name, body);
-}
 
 /// A wakeup flag under a loom lock, with a condvar to wait for it.
 struct Signal {

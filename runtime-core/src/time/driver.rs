@@ -4,7 +4,7 @@
 //!
 //! See `README.md` in this directory for the protocol.
 
-use crate::loom::sync::atomic::{AtomicBool, Ordering};
+use crate::loom::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use crate::loom::sync::{Arc, Mutex};
 use crate::loom::thread_local;
 use crate::time::entry::{Entry, EntryShared, EntryState, Registration};
@@ -35,6 +35,13 @@ type Unpark = Arc<dyn Fn() + Send + Sync>;
 #[doc(hidden)]
 pub struct TimeDriver {
     inner: Mutex<Inner>,
+    /// The tick the driver waits for: no later than the deadline of any
+    /// timer in the wheel, `u64::MAX` when the wheel is empty. Written only
+    /// under `inner`'s lock (a new earlier timer lowers it and calls
+    /// `unpark`; `next_timeout` sets it to the wheel's next deadline); read
+    /// without the lock by [`turn`](Self::turn)'s fast path. `README.md`
+    /// ("Who advances the wheel") has the protocol.
+    waiting_for: AtomicU64,
     /// The instant of tick `start_tick`.
     base: Instant,
     start_tick: u64,
@@ -48,10 +55,6 @@ pub struct TimeDriver {
 
 struct Inner {
     wheel: Wheel<Entry>,
-    /// The tick the driver is waiting for since its last `next_timeout`
-    /// (`u64::MAX`: no timer, it waits indefinitely). A new timer earlier
-    /// than this lowers it and calls `unpark`.
-    waiting_for: u64,
     unpark: Option<Unpark>,
 }
 
@@ -76,9 +79,9 @@ impl TimeDriver {
         Arc::new(TimeDriver {
             inner: Mutex::new(Inner {
                 wheel: Wheel::starting_at(start_tick),
-                waiting_for: u64::MAX,
                 unpark: None,
             }),
+            waiting_for: AtomicU64::new(u64::MAX),
             base: Instant::now(),
             start_tick,
             shutdown: AtomicBool::new(false),
@@ -95,20 +98,49 @@ impl TimeDriver {
     /// deadline: the wheel has to cascade a slot then.
     pub fn next_timeout(&self) -> Option<Duration> {
         let next = {
-            let mut inner = self.inner.lock();
+            let inner = self.inner.lock();
             let next = inner.wheel.next_deadline();
-            inner.waiting_for = next.unwrap_or(u64::MAX);
+            // Relaxed: every write is made under the lock, and the
+            // fast path's argument rests on coherence (README.md).
+            self.waiting_for
+                .store(next.unwrap_or(u64::MAX), Ordering::Relaxed);
             next?
         };
-        let target = Duration::from_millis(next - self.start_tick);
-        let since_base = self.now().saturating_duration_since(self.base);
-        Some(round_up_to_ms(target.saturating_sub(since_base)))
+        Some(self.timeout_until(next, self.now()))
+    }
+
+    /// What whoever drives time does before each wait: fires the due
+    /// timers and returns how long it may then wait: zero if it fired any
+    /// (their tasks should run first), else the time until the next
+    /// deadline ([`next_timeout`](Self::next_timeout)), `None` when no timer
+    /// is pending.
+    ///
+    /// The I/O reactor calls this before every poll, and busy workers poll
+    /// between tasks, so it has a fast path that takes no lock: while the
+    /// clock has not reached the tick the driver waits for (and always when
+    /// no timer is pending) nothing can be due, and the wait ends at that
+    /// tick. A timer registered meanwhile with an earlier deadline calls the
+    /// unpark callback, as it does for a driver already waiting (README.md,
+    /// "Who advances the wheel").
+    pub fn turn(&self) -> Option<Duration> {
+        let waiting_for = self.waiting_for.load(Ordering::Relaxed);
+        if waiting_for == u64::MAX {
+            return None;
+        }
+        let now = self.now();
+        if self.tick_at(now) < waiting_for {
+            return Some(self.timeout_until(waiting_for, now));
+        }
+        if self.process() > 0 {
+            return Some(Duration::ZERO);
+        }
+        self.next_timeout()
     }
 
     /// Fires every timer whose deadline is `<= now`: marks it elapsed and
     /// wakes its waker, in batches, outside the lock. Returns how many fired.
-    /// Cheap when none is due (one uncontended lock, no allocation): busy
-    /// workers call it between tasks.
+    /// Cheap when none is due (one uncontended lock, no allocation), and
+    /// [`turn`](Self::turn) skips it while none can be.
     pub fn process(&self) -> usize {
         let now = self.now_tick();
         let mut wakers = Vec::new();
@@ -180,7 +212,8 @@ impl TimeDriver {
         if self.is_shutdown() {
             return Err(RegisterError::ShutDown);
         }
-        if deadline <= self.now() {
+        let now = self.now();
+        if deadline <= now {
             return Err(RegisterError::Elapsed);
         }
         let tick = self.deadline_tick(deadline);
@@ -195,11 +228,19 @@ impl TimeDriver {
             if self.shutdown.load(Ordering::Acquire) {
                 return Err(RegisterError::ShutDown);
             }
+            if inner.wheel.is_empty() {
+                // `turn`'s fast path leaves an empty wheel where it was;
+                // advance it to now, as a slow turn would have, so the new
+                // entry is filed against the current time (on level 0 if it
+                // is due within 64 ms) rather than cascading down later.
+                let fired = inner.wheel.poll(self.tick_at(now));
+                debug_assert!(fired.is_none(), "an empty wheel fires nothing");
+            }
             let key = inner
                 .wheel
                 .insert(tick, entry)
                 .map_err(|_| RegisterError::Elapsed)?;
-            unpark = inner.lower_waiting_for(tick);
+            unpark = self.lower_waiting_for(&inner, tick);
             key
         };
         if let Some(unpark) = unpark {
@@ -244,7 +285,7 @@ impl TimeDriver {
             }
             return true;
         }
-        let unpark = inner.lower_waiting_for(tick);
+        let unpark = self.lower_waiting_for(&inner, tick);
         drop(inner);
         if let Some(unpark) = unpark {
             unpark();
@@ -272,8 +313,34 @@ impl TimeDriver {
 
     /// The tick of the current instant, rounded down.
     fn now_tick(&self) -> u64 {
-        let nanos = self.now().saturating_duration_since(self.base).as_nanos();
+        self.tick_at(self.now())
+    }
+
+    /// The tick of `instant`, rounded down.
+    fn tick_at(&self, instant: Instant) -> u64 {
+        let nanos = instant.saturating_duration_since(self.base).as_nanos();
         self.to_tick(nanos / NANOS_PER_MS)
+    }
+
+    /// The time from `now` until `tick` starts, rounded up to whole ms.
+    fn timeout_until(&self, tick: u64, now: Instant) -> Duration {
+        let target = Duration::from_millis(tick - self.start_tick);
+        let since_base = now.saturating_duration_since(self.base);
+        round_up_to_ms(target.saturating_sub(since_base))
+    }
+
+    /// Notes a new timer at `tick` (`inner` is the locked state): if the
+    /// driver waits for a later tick, or for none, it must be interrupted;
+    /// returns the callback to call after unlocking.
+    fn lower_waiting_for(&self, inner: &Inner, tick: u64) -> Option<Unpark> {
+        // Under the lock, which every writer holds: this reads the latest
+        // value.
+        if tick < self.waiting_for.load(Ordering::Relaxed) {
+            self.waiting_for.store(tick, Ordering::Relaxed);
+            inner.unpark.clone()
+        } else {
+            None
+        }
     }
 
     fn to_tick(&self, ms: u128) -> u64 {
@@ -290,7 +357,8 @@ impl TimeDriver {
     /// The tick the driver is waiting for (tests).
     #[cfg(any(test, runtime_loom))]
     pub(crate) fn waiting_for(&self) -> u64 {
-        self.inner.lock().waiting_for
+        let _inner = self.inner.lock();
+        self.waiting_for.load(Ordering::Relaxed)
     }
 }
 
@@ -318,19 +386,6 @@ impl TimeDriver {
     #[cfg(runtime_loom)]
     pub(crate) fn instant_at(&self, ms: u64) -> Instant {
         self.base + Duration::from_millis(ms)
-    }
-}
-
-impl Inner {
-    /// Notes a new timer at `tick`: if the driver waits for a later one, it
-    /// must be interrupted; returns the callback to call after unlocking.
-    fn lower_waiting_for(&mut self, tick: u64) -> Option<Unpark> {
-        if tick < self.waiting_for {
-            self.waiting_for = tick;
-            self.unpark.clone()
-        } else {
-            None
-        }
     }
 }
 

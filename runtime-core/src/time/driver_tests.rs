@@ -78,6 +78,87 @@ fn next_timeout_is_none_without_timers() {
     assert_eq!(driver.next_timeout(), None);
 }
 
+/// `turn` answers without the lock while nothing can be due: the test holds
+/// the lock around those calls (a `turn` that took it would hang, and the
+/// watchdog would fail the test).
+#[test]
+fn turn_takes_no_lock_while_nothing_is_due() {
+    watchdog("turn-fast-path", LIMIT, || {
+        let driver = TimeDriver::new();
+        let unparks = counting_unpark(&driver);
+        {
+            let _held = driver.inner.lock();
+            assert_eq!(driver.turn(), None, "no timer pending");
+        }
+        let (counter, waker) = CountingWaker::new();
+        let mut far = Sleep::new_in(&driver, Instant::now() + Duration::from_secs(60));
+        assert!(!poll_once(&mut far, &waker));
+        assert_eq!(
+            unparks.load(Ordering::SeqCst),
+            1,
+            "the driver waited for nothing"
+        );
+        {
+            let _held = driver.inner.lock();
+            let wait = driver.turn().expect("a timer is pending");
+            // Until the deadline's tick, rounded up to whole ms.
+            assert!(wait <= Duration::from_millis(60_001));
+            assert_eq!(wait.subsec_nanos() % 1_000_000, 0, "whole milliseconds");
+        }
+
+        // Once the clock reaches `waiting_for`, `turn` fires (slow path).
+        let deadline = Instant::now() + Duration::from_millis(2);
+        let mut near = Sleep::new_in(&driver, deadline);
+        assert!(!poll_once(&mut near, &waker));
+        assert_eq!(
+            unparks.load(Ordering::SeqCst),
+            2,
+            "earlier than the awaited deadline"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+        assert_eq!(driver.turn(), Some(Duration::ZERO), "it fired a timer");
+        assert_eq!(counter.count(), 1);
+        assert!(poll_once(&mut near, &waker));
+        let wait = driver.turn().expect("the far timer is pending");
+        assert!(wait <= Duration::from_millis(60_001));
+        assert_eq!(driver.pending(), 1);
+        assert!(driver.waiting_for() <= driver.deadline_tick(far.deadline()));
+
+        // A removed timer leaves `waiting_for` behind (at most one wake-up
+        // for nothing); the next slow turn catches up.
+        drop(far);
+        assert_eq!(driver.pending(), 0);
+        assert!(
+            driver.turn().is_some(),
+            "still waits for the removed deadline"
+        );
+        assert_eq!(driver.next_timeout(), None);
+        assert_eq!(driver.turn(), None);
+    });
+}
+
+/// `turn` leaves an empty wheel where it is; `register` brings it up to now
+/// before inserting, so a timer made after a quiet spell is filed against
+/// the current time.
+#[test]
+fn registering_into_an_empty_wheel_advances_it() {
+    let driver = TimeDriver::new();
+    assert_eq!(driver.turn(), None);
+    std::thread::sleep(Duration::from_millis(5));
+    assert_eq!(driver.turn(), None);
+    assert_eq!(
+        driver.inner.lock().wheel.elapsed(),
+        0,
+        "the fast path moves nothing"
+    );
+    let mut sleep = Sleep::new_in(&driver, Instant::now() + Duration::from_secs(60));
+    assert!(!poll_once(&mut sleep, Waker::noop()));
+    assert!(
+        driver.inner.lock().wheel.elapsed() >= 5,
+        "advanced to now first"
+    );
+}
+
 #[test]
 fn process_fires_due_timers_and_nothing_early() {
     let driver = TimeDriver::new();

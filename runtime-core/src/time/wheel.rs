@@ -107,6 +107,11 @@ impl<T> Wheel<T> {
         self.nodes.len()
     }
 
+    /// Whether the wheel holds no entry.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.nodes.is_empty()
+    }
+
     /// Inserts `value` to be due at tick `deadline`. Fails, giving the value
     /// back, when `deadline <= elapsed` (it is due already).
     pub(crate) fn insert(&mut self, deadline: u64, value: T) -> Result<Key, T> {

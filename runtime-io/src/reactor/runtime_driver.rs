@@ -8,7 +8,6 @@ use runtime_core::scheduler::{IoDriver, IoDriverFactory};
 use runtime_core::time::TimeDriver;
 use std::any::Any;
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Duration;
 
 struct RuntimeIoDriver {
     reactor: Mutex<Option<Reactor>>,
@@ -54,13 +53,11 @@ impl IoDriver for RuntimeIoDriver {
 pub fn io_driver_factory() -> IoDriverFactory {
     Arc::new(|time: Arc<TimeDriver>, thread_name: &str| {
         let timers = time.clone();
-        let hook: TimerHook = Box::new(move || {
-            if timers.process() > 0 {
-                // Their tasks were just woken: run them before blocking.
-                return Some(Duration::ZERO);
-            }
-            timers.next_timeout()
-        });
+        // Fires the due timers (zero timeout if it fired any: their tasks
+        // run before anyone blocks) and returns the time until the next
+        // deadline; without a lock while nothing can be due, since busy
+        // workers run it on every non-blocking turn.
+        let hook: TimerHook = Box::new(move || timers.turn());
         let reactor = Reactor::start_shared(format!("{thread_name}-io"), Some(hook))?;
         let handle = reactor.handle();
         let unpark = handle.clone();

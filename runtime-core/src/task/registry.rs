@@ -71,8 +71,13 @@ use crate::loom::sync::Mutex;
 use crossbeam_utils::CachePadded;
 use std::time::Duration;
 
-/// A worker removes its retired tasks once this many have gathered.
+/// A worker removes its retired tasks once this many have gathered. Under
+/// loom 2, so that the models' few tasks also exercise the removal that a
+/// completion triggers (not only the ones before parking and at shutdown).
+#[cfg(not(runtime_loom))]
 pub(crate) const RETIRE_BATCH: usize = 32;
+#[cfg(runtime_loom)]
+pub(crate) const RETIRE_BATCH: usize = 2;
 
 /// Consecutive ids (a thread takes its ids in blocks, `id.rs`) share a
 /// shard in runs of `1 << RUN_SHIFT`.

@@ -309,3 +309,23 @@ impl Future for YieldTimes {
         Poll::Pending
     }
 }
+
+/// The "an unpark publishes the writes before it" check, shared by the
+/// parker models: a thread sets a flag (`Release`) and then calls `unpark`;
+/// the owner calls `park` until it sees the flag (`Acquire`). If an unpark
+/// could be lost, or could wake the owner without its writes being visible,
+/// the owner parks forever and loom reports the deadlock.
+pub fn unpark_publishes(unpark: impl FnOnce() + Send + 'static, mut park: impl FnMut()) {
+    let flag = Arc::new(AtomicBool::new(false));
+    let publisher = {
+        let flag = flag.clone();
+        loom::thread::spawn(move || {
+            flag.store(true, Ordering::Release);
+            unpark();
+        })
+    };
+    while !flag.load(Ordering::Acquire) {
+        park();
+    }
+    publisher.join().unwrap();
+}

@@ -21,7 +21,7 @@
 use loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering::*};
 use loom::sync::{Arc, Condvar, Mutex};
 use loom::thread;
-use loom_tests::{check, check_bounded};
+use loom_tests::{check, check_bounded, unpark_publishes};
 use runtime_core::__loom::park::{Driver, Parker};
 use runtime_core::scheduler::IoDriver;
 use std::any::Any;
@@ -95,19 +95,8 @@ fn driver() -> Driver {
 fn park_driver_unpark_publishes() {
     check("park_driver_unpark_publishes", || {
         let parker = Parker::with_driver(&driver());
-        let flag = Arc::new(AtomicBool::new(false));
-        let t = {
-            let unparker = parker.unparker();
-            let flag = flag.clone();
-            thread::spawn(move || {
-                flag.store(true, Release);
-                unparker.unpark();
-            })
-        };
-        while !flag.load(Acquire) {
-            parker.park();
-        }
-        t.join().unwrap();
+        let unparker = parker.unparker();
+        unpark_publishes(move || unparker.unpark(), || parker.park());
     });
 }
 

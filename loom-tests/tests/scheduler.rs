@@ -24,7 +24,7 @@
 use loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering::*};
 use loom::sync::Arc;
 use loom::thread;
-use loom_tests::{block_on, check, Counter, Gate, YieldTimes};
+use loom_tests::{block_on, check, unpark_publishes, Counter, Gate, YieldTimes};
 use runtime_core::__loom::park::{self, Parker};
 use runtime_core::scheduler::{spawn, Builder, Runtime};
 
@@ -54,24 +54,13 @@ fn current_thread() -> Runtime {
 fn unpark_publishes_prior_writes() {
     check("unpark_publishes_prior_writes", || {
         let parker = Parker::new();
-        let flag = Arc::new(AtomicBool::new(false));
         let plain = {
             let unparker = parker.unparker();
             thread::spawn(move || unparker.unpark())
         };
-        let publishing = {
-            let unparker = parker.unparker();
-            let flag = flag.clone();
-            thread::spawn(move || {
-                flag.store(true, Release);
-                unparker.unpark();
-            })
-        };
-        while !flag.load(Acquire) {
-            parker.park();
-        }
+        let unparker = parker.unparker();
+        unpark_publishes(move || unparker.unpark(), || parker.park());
         plain.join().unwrap();
-        publishing.join().unwrap();
     });
 }
 

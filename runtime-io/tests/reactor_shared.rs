@@ -15,7 +15,7 @@ use std::thread::{self, ThreadId};
 
 use common::{watchdog, WATCHDOG};
 use runtime_io::net::UnixStream;
-use runtime_io::reactor::{self, Reactor};
+use runtime_io::reactor::{self, EnterGuard, Reactor, ReactorHandle};
 
 /// A waker that records how often, and on which thread, it was woken.
 #[derive(Default)]
@@ -42,6 +42,26 @@ fn std_pair() -> (UnixStream, std::os::unix::net::UnixStream) {
     (UnixStream::from_std(a).unwrap(), b)
 }
 
+/// A shared-mode reactor named `name`, entered on this thread.
+fn entered(name: &str) -> (Reactor, ReactorHandle, EnterGuard) {
+    let reactor = Reactor::start_shared(name.into(), None).unwrap();
+    let handle = reactor.handle();
+    let enter = reactor::enter(handle.clone());
+    (reactor, handle, enter)
+}
+
+/// Writes `msg` into `peer` from a thread of its own, which returns the
+/// peer (kept open until the test has read).
+fn write_from_thread(
+    peer: std::os::unix::net::UnixStream,
+    msg: &'static [u8],
+) -> thread::JoinHandle<std::os::unix::net::UnixStream> {
+    thread::spawn(move || {
+        assert_eq!((&peer).write(msg).unwrap(), msg.len());
+        peer
+    })
+}
+
 /// Polls `fut` once with `waker`.
 fn poll_once<F: Future>(fut: std::pin::Pin<&mut F>, waker: &Waker) -> Poll<F::Output> {
     fut.poll(&mut Context::from_waker(waker))
@@ -53,9 +73,7 @@ fn poll_once<F: Future>(fut: std::pin::Pin<&mut F>, waker: &Waker) -> Poll<F::Ou
 #[test]
 fn a_thread_parked_in_the_poll_wakes_the_task_itself() {
     watchdog("parked_thread_wakes_task", WATCHDOG, || {
-        let reactor = Reactor::start_shared("reactor-shared-park".into(), None).unwrap();
-        let handle = reactor.handle();
-        let _enter = reactor::enter(handle.clone());
+        let (reactor, handle, _enter) = entered("reactor-shared-park");
         let (a, b) = std_pair();
         let recorder = Arc::new(Recorder::default());
         let waker = Waker::from(recorder.clone());
@@ -107,14 +125,9 @@ fn a_thread_parked_in_the_poll_wakes_the_task_itself() {
 #[test]
 fn the_reactor_thread_drives_when_nobody_else_does() {
     watchdog("backstop_drives", WATCHDOG, || {
-        let reactor = Reactor::start_shared("reactor-shared-backstop".into(), None).unwrap();
-        let handle = reactor.handle();
-        let _enter = reactor::enter(handle.clone());
+        let (reactor, _handle, _enter) = entered("reactor-shared-backstop");
         let (a, b) = std_pair();
-        let writer = thread::spawn(move || {
-            assert_eq!((&b).write(b"hello").unwrap(), 5);
-            b
-        });
+        let writer = write_from_thread(b, b"hello");
         futures_executor::block_on(async {
             a.readable().await.unwrap();
         });
@@ -134,9 +147,7 @@ fn the_reactor_thread_drives_when_nobody_else_does() {
 #[test]
 fn the_reactor_thread_drives_after_a_busy_spell() {
     watchdog("backstop_after_busy", WATCHDOG, || {
-        let reactor = Reactor::start_shared("reactor-shared-busy".into(), None).unwrap();
-        let handle = reactor.handle();
-        let _enter = reactor::enter(handle.clone());
+        let (reactor, handle, _enter) = entered("reactor-shared-busy");
         let (a, b) = std_pair();
         // About 100 turns a ms apart, enough for the tick to reach its cap.
         // When the reactor thread holds the poll (it drives while no turn
@@ -150,10 +161,7 @@ fn the_reactor_thread_drives_after_a_busy_spell() {
             }
             thread::sleep(std::time::Duration::from_millis(1));
         }
-        let writer = thread::spawn(move || {
-            assert_eq!((&b).write(b"later").unwrap(), 5);
-            b
-        });
+        let writer = write_from_thread(b, b"later");
         let recorder = Arc::new(Recorder::default());
         let waker = Waker::from(recorder.clone());
         {

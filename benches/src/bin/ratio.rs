@@ -226,6 +226,9 @@ fn main() -> ExitCode {
     if !rows.is_empty() {
         print!("{}", report::table(&rows));
     }
+    if let Some(line) = workloads::semaphore::fairness_report() {
+        println!("\n{line}");
+    }
     match memory_row {
         Some(Ok(row)) => {
             println!(

@@ -6,6 +6,13 @@
 //!
 //! Check: a shared counter of current holders never exceeds the permits,
 //! and every acquisition is counted.
+//!
+//! Fairness, measured alongside (one load and one `fetch_min` per task, not
+//! per acquisition): how many of all the acquisitions had happened when the
+//! first task finished its last one ([`fairness_report`]). A FIFO semaphore
+//! serves the waiting tasks in turn, so every task finishes near the end; a
+//! semaphore that lets a releasing task take its permit straight back (no
+//! queue position) lets some tasks finish long before others get a turn.
 
 use super::Workload;
 use crate::runtimes::{in_runtime, in_tokio, SmolPool};
@@ -27,12 +34,51 @@ pub const SEMAPHORE_CONTENTION: Workload = Workload {
     smol: on_smol,
 };
 
-/// Holders now, most holders seen, acquisitions.
-#[derive(Default)]
+/// Holders now, most holders seen, acquisitions, and the acquisitions
+/// counted when the first task finished.
 struct Tally {
     holders: AtomicUsize,
     max: AtomicUsize,
     total: AtomicUsize,
+    first_done: AtomicUsize,
+}
+
+impl Default for Tally {
+    fn default() -> Self {
+        Self {
+            holders: AtomicUsize::new(0),
+            max: AtomicUsize::new(0),
+            total: AtomicUsize::new(0),
+            first_done: AtomicUsize::new(usize::MAX),
+        }
+    }
+}
+
+/// Per runtime (runtime, tokio, smol), `first_done` of the latest run.
+static FIRST_DONE: [AtomicUsize; 3] = [
+    AtomicUsize::new(usize::MAX),
+    AtomicUsize::new(usize::MAX),
+    AtomicUsize::new(usize::MAX),
+];
+
+/// One line on how fair each semaphore was in its latest run, once all
+/// three ran: the share of all acquisitions made when the first task had
+/// made its last one.
+pub fn fairness_report() -> Option<String> {
+    let all = TASKS * ACQUIRES;
+    let shares: Option<Vec<String>> = ["runtime", "tokio", "smol"]
+        .iter()
+        .zip(&FIRST_DONE)
+        .map(|(name, done)| {
+            let done = done.load(Ordering::SeqCst);
+            (done <= all).then(|| format!("{name} {:.0}%", 100.0 * done as f64 / all as f64))
+        })
+        .collect();
+    Some(format!(
+        "semaphore_contention fairness: the first task finished its {ACQUIRES} acquisitions \
+         once this share of all {all} was made (FIFO: near 100%): {}",
+        shares?.join(", ")
+    ))
 }
 
 impl Tally {
@@ -46,7 +92,18 @@ impl Tally {
         self.holders.fetch_sub(1, Ordering::SeqCst);
     }
 
+    /// A task made its last acquisition.
+    fn finish(&self) {
+        let made = self.total.load(Ordering::SeqCst);
+        self.first_done.fetch_min(made, Ordering::SeqCst);
+    }
+
     fn check(&self, name: &str) {
+        let slot = ["runtime", "tokio", "smol"]
+            .iter()
+            .position(|n| *n == name)
+            .expect("a runtime's name");
+        FIRST_DONE[slot].store(self.first_done.load(Ordering::SeqCst), Ordering::SeqCst);
         let max = self.max.load(Ordering::SeqCst);
         assert!(max <= PERMITS, "{name}: {max} holders of {PERMITS} permits");
         let total = self.total.load(Ordering::SeqCst);
@@ -70,6 +127,7 @@ fn on_runtime(rt: &runtime::Runtime) {
                         t.exit();
                         drop(permit);
                     }
+                    t.finish();
                 })
             })
             .collect();
@@ -96,6 +154,7 @@ fn on_tokio(rt: &tokio::runtime::Runtime) {
                         t.exit();
                         drop(permit);
                     }
+                    t.finish();
                 })
             })
             .collect();
@@ -123,6 +182,7 @@ fn on_smol(pool: &SmolPool) {
                         t.exit();
                         drop(permit);
                     }
+                    t.finish();
                 })
             })
             .collect();

@@ -401,7 +401,7 @@ impl Snapshot {
             Some(TaskOutcome::Completed)
         }
     }
-    #[cfg(test)]
+    #[cfg(all(test, not(runtime_loom)))]
     pub(crate) fn ref_count(self) -> usize {
         self.0 >> REF_SHIFT
     }

@@ -131,10 +131,11 @@ impl TimeDriver {
         if self.tick_at(now) < waiting_for {
             return Some(self.timeout_until(waiting_for, now));
         }
-        if self.process() > 0 {
+        let (fired, next) = self.fire_due();
+        if fired > 0 {
             return Some(Duration::ZERO);
         }
-        self.next_timeout()
+        Some(self.timeout_until(next?, self.now()))
     }
 
     /// Fires every timer whose deadline is `<= now`: marks it elapsed and
@@ -142,16 +143,30 @@ impl TimeDriver {
     /// Cheap when none is due (one uncontended lock, no allocation), and
     /// [`turn`](Self::turn) skips it while none can be.
     pub fn process(&self) -> usize {
+        self.fire_due().0
+    }
+
+    /// [`process`](Self::process), which also records the wheel's next
+    /// deadline as `waiting_for` in its last critical section and returns
+    /// it: `turn()`'s slow path then takes the lock once instead of twice
+    /// (`process` and `next_timeout`), and after firing timers the next
+    /// `turn()` takes the fast path again instead of finding the old
+    /// `waiting_for` behind the clock.
+    fn fire_due(&self) -> (usize, Option<u64>) {
         let now = self.now_tick();
         let mut wakers = Vec::new();
         let mut fired = 0;
         loop {
-            let mut done = false;
+            let mut done = None;
             {
                 let mut inner = self.inner.lock();
                 while wakers.len() < WAKE_BATCH {
                     let Some((_, entry)) = inner.wheel.poll(now) else {
-                        done = true;
+                        let next = inner.wheel.next_deadline();
+                        // Relaxed, as in `next_timeout` (README.md).
+                        self.waiting_for
+                            .store(next.unwrap_or(u64::MAX), Ordering::Relaxed);
+                        done = Some(next);
                         break;
                     };
                     entry.shared.fire();
@@ -165,8 +180,8 @@ impl TimeDriver {
             for waker in wakers.drain(..) {
                 waker.wake();
             }
-            if done {
-                return fired;
+            if let Some(next) = done {
+                return (fired, next);
             }
         }
     }

@@ -79,7 +79,7 @@ pub(crate) struct Wheel<T> {
 
 impl<T> Wheel<T> {
     /// An empty wheel at tick 0.
-    #[cfg(test)]
+    #[cfg(all(test, not(runtime_loom)))]
     pub(crate) fn new() -> Self {
         Self::starting_at(0)
     }
@@ -96,7 +96,7 @@ impl<T> Wheel<T> {
     }
 
     /// The tick up to which the wheel has been advanced.
-    #[cfg(test)]
+    #[cfg(all(test, not(runtime_loom)))]
     pub(crate) fn elapsed(&self) -> u64 {
         self.elapsed
     }
@@ -317,7 +317,7 @@ impl<T> Wheel<T> {
     }
 
     /// Checks every structural invariant (tests only).
-    #[cfg(test)]
+    #[cfg(all(test, not(runtime_loom)))]
     pub(crate) fn check_invariants(&self) {
         let mut seen = 0;
         for list in 0..LISTS {

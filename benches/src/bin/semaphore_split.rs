@@ -1,0 +1,169 @@
+//! How `semaphore_contention`'s time on `runtime` depends on how its polls
+//! split between two workers.
+//!
+//! ```text
+//! cargo run --release -p benches --bin semaphore_split [-- --runtimes N --runs R]
+//! ```
+//!
+//! Builds `N` runtimes with 2 workers (no slow-poll watchdog) one after the
+//! other and runs the workload `R` times on each; per run it prints the wall
+//! time and each worker's polls, steals and parks (from `Handle::metrics`).
+//! Then the same `N` x `R` runs on 1 worker, for reference, and the medians:
+//! 1 worker, 2 workers where one of them did at least 75% of the polls, and
+//! 2 workers sharing the work more evenly.
+//!
+//! The split is decided at the start of a run. A semaphore's hand-off wakes
+//! the next waiter on the releasing worker, so each worker keeps the permits
+//! its tasks hold, and the split mostly persists for the whole run. It is
+//! skewed when the second worker's thread does not get a CPU at the start
+//! (seen on this VM: notified, or awake by the runtime's accounting, but not
+//! run by the kernel for milliseconds; while a notified worker counts as
+//! searching, no further worker is notified). The `semaphore_contention`
+//! sections of `docs/performance.md` explain what the medians show.
+
+use benches::stats::{fmt_duration, median};
+use benches::workloads::semaphore::SEMAPHORE_CONTENTION;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+const USAGE: &str = "usage: semaphore_split [--runtimes N] [--runs R]";
+
+/// A run counts as "one worker" when that worker did this share of polls.
+const SKEWED: f64 = 0.75;
+
+/// `Ok(None)`: `--help` was asked for.
+fn parse_args() -> Result<Option<(usize, usize)>, String> {
+    let (mut runtimes, mut runs) = (12, 3);
+    let mut it = std::env::args().skip(1);
+    while let Some(flag) = it.next() {
+        if flag == "--help" || flag == "-h" {
+            return Ok(None);
+        }
+        let value = it.next().ok_or(format!("{flag} needs a value\n{USAGE}"))?;
+        let n = value
+            .parse::<usize>()
+            .ok()
+            .filter(|&n| n > 0)
+            .ok_or(format!(
+                "{flag}: expected a positive integer, got {value:?}"
+            ))?;
+        match flag.as_str() {
+            "--runtimes" => runtimes = n,
+            "--runs" => runs = n,
+            _ => return Err(format!("unknown argument {flag:?}\n{USAGE}")),
+        }
+    }
+    Ok(Some((runtimes, runs)))
+}
+
+/// One run's wall time and, per worker, (polls, steals, parks).
+struct Run {
+    took: Duration,
+    workers: Vec<(u64, u64, u64)>,
+}
+
+impl Run {
+    /// The busiest worker's share of the polls.
+    fn busiest_share(&self) -> f64 {
+        let total: u64 = self.workers.iter().map(|w| w.0).sum();
+        let top = self.workers.iter().map(|w| w.0).max().unwrap_or(0);
+        top as f64 / total.max(1) as f64
+    }
+}
+
+/// Builds a runtime with `workers` workers and runs the workload `runs`
+/// times on it.
+fn measure(workers: usize, runs: usize) -> std::io::Result<Vec<Run>> {
+    let rt = runtime::Builder::new_multi_thread()
+        .worker_threads(workers)
+        .slow_poll_threshold(None)
+        .build()?;
+    let handle = rt.handle();
+    Ok((0..runs)
+        .map(|_| {
+            let before = handle.metrics();
+            let start = Instant::now();
+            (SEMAPHORE_CONTENTION.runtime)(&rt);
+            let took = start.elapsed();
+            let after = handle.metrics();
+            let workers = before
+                .per_worker
+                .iter()
+                .zip(&after.per_worker)
+                .map(|(b, a)| (a.polls - b.polls, a.steals - b.steals, a.parks - b.parks))
+                .collect();
+            Run { took, workers }
+        })
+        .collect())
+}
+
+fn print_median(name: &str, times: &[Duration]) {
+    match median(times) {
+        Some(m) => println!("{name}: {} runs, median {}", times.len(), fmt_duration(m)),
+        None => println!("{name}: no runs"),
+    }
+}
+
+fn main() -> ExitCode {
+    let (runtimes, runs) = match parse_args() {
+        Ok(Some(args)) => args,
+        Ok(None) => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            eprintln!("semaphore_split: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let (mut one, mut skewed, mut even) = (Vec::new(), Vec::new(), Vec::new());
+    for i in 0..runtimes {
+        println!("2 workers, runtime {}/{runtimes}", i + 1);
+        let measured = match measure(2, runs) {
+            Ok(measured) => measured,
+            Err(e) => {
+                eprintln!("semaphore_split: cannot build the runtime: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
+        for run in measured {
+            let split: Vec<String> = run
+                .workers
+                .iter()
+                .map(|(polls, steals, parks)| {
+                    format!("{polls:>6} polls {steals:>2} steals {parks:>2} parks")
+                })
+                .collect();
+            let share = run.busiest_share();
+            println!(
+                "  {:>9}  {}  busiest worker {:3.0}%",
+                fmt_duration(run.took),
+                split.join(" | "),
+                100.0 * share
+            );
+            if share >= SKEWED {
+                skewed.push(run.took);
+            } else {
+                even.push(run.took);
+            }
+        }
+    }
+    println!("1 worker: {runtimes} runtimes x {runs} runs");
+    for _ in 0..runtimes {
+        match measure(1, runs) {
+            Ok(measured) => one.extend(measured.iter().map(|run| run.took)),
+            Err(e) => {
+                eprintln!("semaphore_split: cannot build the runtime: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    println!();
+    print_median("1 worker", &one);
+    print_median(
+        &format!("2 workers, one did >= {:.0}% of the polls", 100.0 * SKEWED),
+        &skewed,
+    );
+    print_median("2 workers, split more evenly", &even);
+    ExitCode::SUCCESS
+}

@@ -5,12 +5,13 @@
 //! cargo run --release -p benches --bin semaphore_split [-- --runtimes N --runs R]
 //! ```
 //!
-//! Builds `N` runtimes with 2 workers (no slow-poll watchdog) one after the
-//! other and runs the workload `R` times on each; per run it prints the wall
-//! time and each worker's polls, steals and parks (from `Handle::metrics`).
-//! Then the same `N` x `R` runs on 1 worker, for reference, and the medians:
-//! 1 worker, 2 workers where one of them did at least 75% of the polls, and
-//! 2 workers sharing the work more evenly.
+//! Builds `N` runtimes with 2 workers (no slow-poll watchdog), each
+//! followed by one with 1 worker for reference, and runs the workload `R`
+//! times on each. Per 2-worker run it prints the wall time and each
+//! worker's polls, steals and parks (from `Handle::metrics`); per 1-worker
+//! run, the time. Then the medians: 1 worker, 2 workers where one of them
+//! did at least 75% of the polls, and 2 workers sharing the work more
+//! evenly.
 //!
 //! The split is decided at the start of a run. A semaphore's hand-off wakes
 //! the next waiter on the releasing worker, so each worker keeps the permits
@@ -56,17 +57,24 @@ fn parse_args() -> Result<Option<(usize, usize)>, String> {
     Ok(Some((runtimes, runs)))
 }
 
-/// One run's wall time and, per worker, (polls, steals, parks).
+/// What one worker did during one run.
+struct WorkerDelta {
+    polls: u64,
+    steals: u64,
+    parks: u64,
+}
+
+/// One run's wall time and what each worker did.
 struct Run {
     took: Duration,
-    workers: Vec<(u64, u64, u64)>,
+    workers: Vec<WorkerDelta>,
 }
 
 impl Run {
     /// The busiest worker's share of the polls.
     fn busiest_share(&self) -> f64 {
-        let total: u64 = self.workers.iter().map(|w| w.0).sum();
-        let top = self.workers.iter().map(|w| w.0).max().unwrap_or(0);
+        let total: u64 = self.workers.iter().map(|w| w.polls).sum();
+        let top = self.workers.iter().map(|w| w.polls).max().unwrap_or(0);
         top as f64 / total.max(1) as f64
     }
 }
@@ -90,7 +98,11 @@ fn measure(workers: usize, runs: usize) -> std::io::Result<Vec<Run>> {
                 .per_worker
                 .iter()
                 .zip(&after.per_worker)
-                .map(|(b, a)| (a.polls - b.polls, a.steals - b.steals, a.parks - b.parks))
+                .map(|(b, a)| WorkerDelta {
+                    polls: a.polls - b.polls,
+                    steals: a.steals - b.steals,
+                    parks: a.parks - b.parks,
+                })
                 .collect();
             Run { took, workers }
         })
@@ -104,34 +116,21 @@ fn print_median(name: &str, times: &[Duration]) {
     }
 }
 
-fn main() -> ExitCode {
-    let (runtimes, runs) = match parse_args() {
-        Ok(Some(args)) => args,
-        Ok(None) => {
-            println!("{USAGE}");
-            return ExitCode::SUCCESS;
-        }
-        Err(e) => {
-            eprintln!("semaphore_split: {e}");
-            return ExitCode::from(2);
-        }
-    };
+/// Alternates a 2-worker and a 1-worker runtime, `runtimes` times each, so
+/// that the VM's speed drifting over the minute hits both alike.
+fn run(runtimes: usize, runs: usize) -> std::io::Result<()> {
     let (mut one, mut skewed, mut even) = (Vec::new(), Vec::new(), Vec::new());
     for i in 0..runtimes {
         println!("2 workers, runtime {}/{runtimes}", i + 1);
-        let measured = match measure(2, runs) {
-            Ok(measured) => measured,
-            Err(e) => {
-                eprintln!("semaphore_split: cannot build the runtime: {e}");
-                return ExitCode::FAILURE;
-            }
-        };
-        for run in measured {
+        for run in measure(2, runs)? {
             let split: Vec<String> = run
                 .workers
                 .iter()
-                .map(|(polls, steals, parks)| {
-                    format!("{polls:>6} polls {steals:>2} steals {parks:>2} parks")
+                .map(|w| {
+                    format!(
+                        "{:>6} polls {:>2} steals {:>2} parks",
+                        w.polls, w.steals, w.parks
+                    )
                 })
                 .collect();
             let share = run.busiest_share();
@@ -147,16 +146,10 @@ fn main() -> ExitCode {
                 even.push(run.took);
             }
         }
-    }
-    println!("1 worker: {runtimes} runtimes x {runs} runs");
-    for _ in 0..runtimes {
-        match measure(1, runs) {
-            Ok(measured) => one.extend(measured.iter().map(|run| run.took)),
-            Err(e) => {
-                eprintln!("semaphore_split: cannot build the runtime: {e}");
-                return ExitCode::FAILURE;
-            }
-        }
+        let single: Vec<Duration> = measure(1, runs)?.iter().map(|run| run.took).collect();
+        let shown: Vec<String> = single.iter().map(|&t| fmt_duration(t)).collect();
+        println!("1 worker:  {}", shown.join(", "));
+        one.extend(single);
     }
     println!();
     print_median("1 worker", &one);
@@ -165,5 +158,26 @@ fn main() -> ExitCode {
         &skewed,
     );
     print_median("2 workers, split more evenly", &even);
-    ExitCode::SUCCESS
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    let (runtimes, runs) = match parse_args() {
+        Ok(Some(args)) => args,
+        Ok(None) => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            eprintln!("semaphore_split: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match run(runtimes, runs) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("semaphore_split: cannot build a runtime: {e}");
+            ExitCode::FAILURE
+        }
+    }
 }

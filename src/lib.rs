@@ -36,6 +36,8 @@ pub use runtime_core::scheduler::{
     RuntimeMetrics, TaskDump, WorkerMetrics,
 };
 pub use runtime_core::task::{JoinError, Task};
+/// Files and directories on the blocking pool (asyncio: `to_thread(open...)`).
+pub use runtime_io::fs;
 pub use runtime_io::{io, net, signal};
 
 /// `#[runtime::main]` runs an `async fn main` on a new runtime;

@@ -5,10 +5,13 @@
 //! * [`net`]: TCP, UDP and Unix sockets (`runtime::net` in the facade);
 //! * [`io`]: the `futures-io` traits and their extension methods
 //!   (`runtime::io`);
-//! * [`signal`]: `ctrl_c()` and Unix signal streams (`runtime::signal`).
+//! * [`signal`]: `ctrl_c()` and Unix signal streams (`runtime::signal`);
+//! * [`fs`]: files and directories on the blocking pool (`runtime::fs`).
 
 #![warn(missing_docs)]
 
+mod context_error;
+pub mod fs;
 pub mod io;
 pub mod net;
 pub mod reactor;

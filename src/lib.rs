@@ -38,6 +38,8 @@ pub use runtime_core::scheduler::{
 pub use runtime_core::task::{JoinError, Task};
 /// Files and directories on the blocking pool (asyncio: `to_thread(open...)`).
 pub use runtime_io::fs;
+/// Child processes with async stdio (asyncio: `create_subprocess_exec`).
+pub use runtime_io::process;
 pub use runtime_io::{io, net, signal};
 
 /// `#[runtime::main]` runs an `async fn main` on a new runtime;

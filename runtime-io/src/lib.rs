@@ -6,7 +6,9 @@
 //! * [`io`]: the `futures-io` traits and their extension methods
 //!   (`runtime::io`);
 //! * [`signal`]: `ctrl_c()` and Unix signal streams (`runtime::signal`);
-//! * [`fs`]: files and directories on the blocking pool (`runtime::fs`).
+//! * [`fs`]: files and directories on the blocking pool (`runtime::fs`);
+//! * [`process`]: child processes with async stdio, reaped through the
+//!   reactor (`runtime::process`).
 
 #![warn(missing_docs)]
 
@@ -14,5 +16,6 @@ mod context_error;
 pub mod fs;
 pub mod io;
 pub mod net;
+pub mod process;
 pub mod reactor;
 pub mod signal;

@@ -20,6 +20,8 @@
 //! | `to_thread` | [`spawn_blocking`] |
 //! | `sleep(0)` | [`yield_now`] |
 //! | `all_tasks()` | [`all_tasks`] |
+//! | `create_subprocess_exec`, `communicate()` | [`process::Command`], [`process::Child::wait_with_output`] |
+//! | `to_thread(open(...).read)`, aiofiles | [`fs::read`], [`fs::File`] |
 
 #![warn(missing_docs)]
 

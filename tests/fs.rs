@@ -446,6 +446,26 @@ fn works_on_the_current_thread_flavour() {
     });
 }
 
+/// The futures and handles move between workers (compile-time check).
+#[test]
+fn futures_and_handles_are_send() {
+    fn send<T: Send>(_: &T) {}
+    send(&fs::read("x"));
+    send(&fs::write("x", "y"));
+    send(&fs::read_dir("x"));
+    send(&File::open("x"));
+    fn file_futures(file: &File) {
+        send(&file.metadata());
+        send(&file.sync_all());
+        send(&file.set_len(0));
+    }
+    let _ = file_futures;
+    fn handles<T: Send + Sync>() {}
+    handles::<File>();
+    handles::<fs::ReadDir>();
+    handles::<fs::DirEntry>();
+}
+
 /// Polls `fut` once with a no-op waker.
 fn poll_once<F: std::future::Future>(fut: Pin<&mut F>) -> Poll<F::Output> {
     fut.poll(&mut Context::from_waker(std::task::Waker::noop()))

@@ -355,6 +355,26 @@ fn an_orphan_of_a_shut_down_runtime_is_reaped_by_the_next_spawn() {
     });
 }
 
+/// The futures and handles move between workers (compile-time check).
+#[test]
+fn futures_and_handles_are_send() {
+    fn send<T: Send>(_: &T) {}
+    let mut cmd = Command::new("true");
+    send(&cmd);
+    send(&cmd.status());
+    send(&cmd.output());
+    fn child_futures(child: &mut runtime::process::Child) {
+        send(&child.wait());
+        send(&child.kill());
+    }
+    let _ = child_futures;
+    fn handles<T: Send + Sync>() {}
+    handles::<runtime::process::Child>();
+    handles::<runtime::process::ChildStdin>();
+    handles::<runtime::process::ChildStdout>();
+    handles::<runtime::process::ChildStderr>();
+}
+
 #[test]
 fn outside_a_runtime_spawn_is_an_error() {
     let err = Command::new("true").spawn().unwrap_err();

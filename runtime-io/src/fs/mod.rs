@@ -6,7 +6,7 @@
 //! it; a worker thread never blocks on a disk. asyncio has no file API:
 //! this is what `await asyncio.to_thread(open(...).read)` or `aiofiles` do.
 //!
-//! * the free functions mirror `std::fs`: [`read`], [`write`], [`copy`],
+//! * the free functions mirror `std::fs`: [`read`], [`write`](write()), [`copy`],
 //!   [`create_dir_all`], [`metadata`], ...; [`read_dir`] gives a
 //!   [`ReadDir`] stream of [`DirEntry`]s;
 //! * [`File`] implements [`AsyncRead`](futures_io::AsyncRead),
@@ -110,7 +110,7 @@ pub async fn write(path: impl AsRef<Path>, contents: impl AsRef<[u8]>) -> io::Re
 /// Copies a file's contents and permissions; returns the bytes copied
 /// (`std::fs::copy`).
 ///
-/// Cancel safety: no, as [`write`].
+/// Cancel safety: no, as [`write`](write()).
 pub async fn copy(from: impl AsRef<Path>, to: impl AsRef<Path>) -> io::Result<u64> {
     let (from, to) = (from.as_ref().to_owned(), to.as_ref().to_owned());
     let (f, t) = (from.clone(), to.clone());
@@ -120,7 +120,7 @@ pub async fn copy(from: impl AsRef<Path>, to: impl AsRef<Path>) -> io::Result<u6
 /// Renames a file or directory, replacing `to` if it is a file
 /// (`std::fs::rename`).
 ///
-/// Cancel safety: no, as [`write`].
+/// Cancel safety: no, as [`write`](write()).
 pub async fn rename(from: impl AsRef<Path>, to: impl AsRef<Path>) -> io::Result<()> {
     let (from, to) = (from.as_ref().to_owned(), to.as_ref().to_owned());
     let (f, t) = (from.clone(), to.clone());
@@ -132,7 +132,7 @@ pub async fn rename(from: impl AsRef<Path>, to: impl AsRef<Path>) -> io::Result<
 
 /// Creates a hard link `link` to `original` (`std::fs::hard_link`).
 ///
-/// Cancel safety: no, as [`write`].
+/// Cancel safety: no, as [`write`](write()).
 pub async fn hard_link(original: impl AsRef<Path>, link: impl AsRef<Path>) -> io::Result<()> {
     let (from, to) = (original.as_ref().to_owned(), link.as_ref().to_owned());
     let (f, t) = (from.clone(), to.clone());
@@ -145,7 +145,7 @@ pub async fn hard_link(original: impl AsRef<Path>, link: impl AsRef<Path>) -> io
 /// Creates a symbolic link `link` pointing at `original`
 /// (`std::os::unix::fs::symlink`).
 ///
-/// Cancel safety: no, as [`write`].
+/// Cancel safety: no, as [`write`](write()).
 #[cfg(unix)]
 pub async fn symlink(original: impl AsRef<Path>, link: impl AsRef<Path>) -> io::Result<()> {
     let (from, to) = (original.as_ref().to_owned(), link.as_ref().to_owned());
@@ -158,14 +158,14 @@ pub async fn symlink(original: impl AsRef<Path>, link: impl AsRef<Path>) -> io::
 
 /// Removes a file (`std::fs::remove_file`); a directory is an error.
 ///
-/// Cancel safety: no, as [`write`].
+/// Cancel safety: no, as [`write`](write()).
 pub async fn remove_file(path: impl AsRef<Path>) -> io::Result<()> {
     one_path("runtime::fs::remove_file", path, std::fs::remove_file).await
 }
 
 /// Removes an empty directory (`std::fs::remove_dir`).
 ///
-/// Cancel safety: no, as [`write`].
+/// Cancel safety: no, as [`write`](write()).
 pub async fn remove_dir(path: impl AsRef<Path>) -> io::Result<()> {
     one_path("runtime::fs::remove_dir", path, std::fs::remove_dir).await
 }
@@ -173,7 +173,7 @@ pub async fn remove_dir(path: impl AsRef<Path>) -> io::Result<()> {
 /// Removes a directory and everything in it (`std::fs::remove_dir_all`).
 /// Symbolic links inside are removed, not followed.
 ///
-/// Cancel safety: no, as [`write`] (a dropped call may leave the tree half
+/// Cancel safety: no, as [`write`](write()) (a dropped call may leave the tree half
 /// removed, as an interrupted `rm -r` does).
 pub async fn remove_dir_all(path: impl AsRef<Path>) -> io::Result<()> {
     one_path("runtime::fs::remove_dir_all", path, std::fs::remove_dir_all).await
@@ -181,7 +181,7 @@ pub async fn remove_dir_all(path: impl AsRef<Path>) -> io::Result<()> {
 
 /// Creates a directory; its parent must exist (`std::fs::create_dir`).
 ///
-/// Cancel safety: no, as [`write`].
+/// Cancel safety: no, as [`write`](write()).
 pub async fn create_dir(path: impl AsRef<Path>) -> io::Result<()> {
     one_path("runtime::fs::create_dir", path, std::fs::create_dir).await
 }
@@ -189,7 +189,7 @@ pub async fn create_dir(path: impl AsRef<Path>) -> io::Result<()> {
 /// Creates a directory and every missing parent; a directory that already
 /// exists is not an error (`std::fs::create_dir_all`).
 ///
-/// Cancel safety: no, as [`write`].
+/// Cancel safety: no, as [`write`](write()).
 ///
 /// ```
 /// # runtime_core::scheduler::run(async {
@@ -242,7 +242,7 @@ pub async fn read_link(path: impl AsRef<Path>) -> io::Result<PathBuf> {
 
 /// Changes a path's permissions (`std::fs::set_permissions`).
 ///
-/// Cancel safety: no, as [`write`].
+/// Cancel safety: no, as [`write`](write()).
 pub async fn set_permissions(path: impl AsRef<Path>, perm: Permissions) -> io::Result<()> {
     let path = path.as_ref().to_owned();
     let p = path.clone();

@@ -68,7 +68,7 @@ pub async fn read_dir(path: impl AsRef<Path>) -> io::Result<ReadDir> {
 
 /// A directory being listed; see [`read_dir`].
 ///
-/// Entries are read [`CHUNK`] at a time by a job on the blocking pool. An
+/// Entries are read 32 at a time by a job on the blocking pool. An
 /// error reading one entry is returned for that entry and the listing goes
 /// on.
 pub struct ReadDir {

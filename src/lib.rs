@@ -20,6 +20,8 @@
 //! | `to_thread` | [`spawn_blocking`] |
 //! | `sleep(0)` | [`yield_now`] |
 //! | `all_tasks()` | [`all_tasks`] |
+//! | `create_subprocess_exec`, `communicate()` | [`process::Command`], [`process::Child::wait_with_output`] |
+//! | `to_thread(open(...).read)`, aiofiles | [`fs::read`], [`fs::File`] |
 
 #![warn(missing_docs)]
 
@@ -36,6 +38,10 @@ pub use runtime_core::scheduler::{
     RuntimeMetrics, TaskDump, WorkerMetrics,
 };
 pub use runtime_core::task::{JoinError, Task};
+/// Files and directories on the blocking pool (asyncio: `to_thread(open...)`).
+pub use runtime_io::fs;
+/// Child processes with async stdio (asyncio: `create_subprocess_exec`).
+pub use runtime_io::process;
 pub use runtime_io::{io, net, signal};
 
 /// `#[runtime::main]` runs an `async fn main` on a new runtime;

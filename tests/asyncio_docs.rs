@@ -482,6 +482,64 @@ fn debug_mode() -> std::io::Result<()> {
     Ok(())
 }
 
+// ---- subprocesses and files ------------------------------------------------
+
+async fn subprocesses() -> std::io::Result<()> {
+    use runtime::io::AsyncWriteExt;
+    use runtime::process::{Command, Stdio};
+    // proc = await asyncio.create_subprocess_exec("cat", stdin=PIPE, stdout=PIPE)
+    let mut proc = Command::new("cat")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()?;
+    // out, _ = await proc.communicate(b"ping")
+    let mut stdin = proc.stdin.take().unwrap();
+    stdin.write_all(b"ping").await?;
+    drop(stdin); // end of input
+    let out = proc.wait_with_output().await?;
+    assert_eq!(out.stdout, b"ping");
+    assert!(out.status.success()); // proc.returncode == 0
+
+    // proc = await asyncio.create_subprocess_shell("exit 3"); await proc.wait()
+    let status = Command::new("sh").args(["-c", "exit 3"]).status().await?;
+    assert_eq!(status.code(), Some(3));
+    Ok(())
+}
+
+async fn files() -> std::io::Result<()> {
+    use runtime::io::{AsyncReadExt, AsyncWriteExt};
+    let dir = std::env::temp_dir().join(format!("runtime-asyncio-doc-{}", std::process::id()));
+    runtime::fs::create_dir_all(&dir).await?;
+    let path = dir.join("notes.txt");
+    // await asyncio.to_thread(path.write_text, "hello")
+    runtime::fs::write(&path, "hello").await?;
+    // async with aiofiles.open(path, "a") as f: await f.write(" world")
+    let mut f = runtime::fs::OpenOptions::new()
+        .append(true)
+        .open(&path)
+        .await?;
+    f.write_all(b" world").await?;
+    f.flush().await?; // written in the background until flushed
+    let mut text = String::new();
+    runtime::fs::File::open(&path)
+        .await?
+        .read_to_string(&mut text)
+        .await?;
+    assert_eq!(text, "hello world");
+    runtime::fs::remove_dir_all(&dir).await?;
+    Ok(())
+}
+
+#[test]
+fn subprocess_and_file_snippets() {
+    watchdog(LIMIT, || {
+        rt(2, "docs-io").block_on(async {
+            subprocesses().await.unwrap();
+            files().await.unwrap();
+        });
+    });
+}
+
 // ---- the tests --------------------------------------------------------------------
 
 #[test]

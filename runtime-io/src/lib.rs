@@ -5,11 +5,17 @@
 //! * [`net`]: TCP, UDP and Unix sockets (`runtime::net` in the facade);
 //! * [`io`]: the `futures-io` traits and their extension methods
 //!   (`runtime::io`);
-//! * [`signal`]: `ctrl_c()` and Unix signal streams (`runtime::signal`).
+//! * [`signal`]: `ctrl_c()` and Unix signal streams (`runtime::signal`);
+//! * [`fs`]: files and directories on the blocking pool (`runtime::fs`);
+//! * [`process`]: child processes with async stdio, reaped through the
+//!   reactor (`runtime::process`).
 
 #![warn(missing_docs)]
 
+mod context_error;
+pub mod fs;
 pub mod io;
 pub mod net;
+pub mod process;
 pub mod reactor;
 pub mod signal;

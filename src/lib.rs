@@ -27,6 +27,7 @@ mod runtime;
 
 pub use runtime::{run, Builder, Runtime};
 pub use runtime_core::gather;
+pub use runtime_core::select;
 pub use runtime_core::group::{
     as_completed, gather, gather_settled, shield, task_group, try_gather, wait, wait_timeout,
     AsCompleted, Failable, Failure, FailureKind, GroupError, ReturnWhen, TaskGroup,

@@ -14,6 +14,9 @@ pub mod __loom;
 pub(crate) mod loom;
 
 pub mod coop;
+#[doc(hidden)]
+#[path = "select.rs"]
+pub mod __select;
 pub mod group;
 pub mod scheduler;
 pub mod sync;

@@ -32,6 +32,7 @@ pub use runtime_core::group::{
     as_completed, gather, gather_settled, shield, task_group, try_gather, wait, wait_timeout,
     AsCompleted, Failable, Failure, FailureKind, GroupError, ReturnWhen, TaskGroup,
 };
+pub use runtime_core::group::JoinSet;
 pub use runtime_core::scheduler::{
     all_tasks, spawn, spawn_blocking, yield_now, EnterGuard, Handle, NoRuntime, Policy,
     RuntimeMetrics, TaskDump, WorkerMetrics,
@@ -59,6 +60,8 @@ pub mod task {
         id, name, try_id, AbortHandle, Builder, JoinError, Task, TaskId, TaskInfo, TaskOutcome,
         TaskState,
     };
+    /// Also at the crate root, beside `TaskGroup`; here for Tokio's path.
+    pub use runtime_core::group::JoinSet;
 }
 
 /// Timers: `sleep`, `timeout`, `interval` (asyncio's `sleep`, `wait_for`).

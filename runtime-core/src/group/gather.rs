@@ -42,13 +42,13 @@ where
 {
     let tasks = spawn_all(futures);
     let n = tasks.len();
-    let mut set = JoinSet::new(tasks, true);
+    let mut set = JoinSet::from_tasks(tasks, true);
     let mut slots: Vec<Option<_>> = (0..n).map(|_| None).collect();
-    while let Some((index, result)) = set.next().await {
+    while let Some((index, _, result)) = set.join_next_indexed().await {
         match result {
             Ok(value) => slots[index] = Some(value),
             Err(error) => {
-                set.cancel_all();
+                set.abort_all();
                 propagate(error, "runtime::gather");
             }
         }
@@ -90,17 +90,17 @@ where
 {
     let tasks = spawn_all(futures);
     let n = tasks.len();
-    let mut set = JoinSet::new(tasks, true);
+    let mut set = JoinSet::from_tasks(tasks, true);
     let mut slots: Vec<Option<T>> = (0..n).map(|_| None).collect();
-    while let Some((index, result)) = set.next().await {
+    while let Some((index, _, result)) = set.join_next_indexed().await {
         match result {
             Ok(Ok(value)) => slots[index] = Some(value),
             Ok(Err(error)) => {
-                set.cancel_all();
+                set.abort_all();
                 return Err(error);
             }
             Err(error) => {
-                set.cancel_all();
+                set.abort_all();
                 propagate(error, "runtime::try_gather");
             }
         }
@@ -135,9 +135,9 @@ where
 {
     let tasks = spawn_all(futures);
     let n = tasks.len();
-    let mut set = JoinSet::new(tasks, true);
+    let mut set = JoinSet::from_tasks(tasks, true);
     let mut slots: Vec<Option<_>> = (0..n).map(|_| None).collect();
-    while let Some((index, result)) = set.next().await {
+    while let Some((index, _, result)) = set.join_next_indexed().await {
         slots[index] = Some(result);
     }
     slots

@@ -1,5 +1,6 @@
 //! Structured concurrency and the asyncio combinators: [`TaskGroup`],
-//! [`gather`] and friends, [`wait`], [`as_completed`], [`shield`].
+//! [`gather`] and friends, [`wait`], [`as_completed`], [`shield`], and
+//! Tokio's [`JoinSet`].
 
 mod as_completed;
 mod error;
@@ -12,6 +13,7 @@ mod wait;
 pub use as_completed::{as_completed, AsCompleted};
 pub use error::{Failure, FailureKind, GroupError};
 pub use gather::{gather, gather_settled, try_gather};
+pub use join_set::JoinSet;
 pub use shield::shield;
 pub use task_group::{task_group, TaskGroup};
 pub use wait::{wait, wait_timeout, Failable, ReturnWhen};

@@ -33,6 +33,9 @@ pub use runtime_core::group::{
     AsCompleted, Failable, Failure, FailureKind, GroupError, ReturnWhen, TaskGroup,
 };
 pub use runtime_core::group::JoinSet;
+pub use runtime_core::group::{
+    CancellationDropGuard, CancellationToken, WaitForCancellation, WaitForCancellationOwned,
+};
 pub use runtime_core::scheduler::{
     all_tasks, spawn, spawn_blocking, yield_now, EnterGuard, Handle, NoRuntime, Policy,
     RuntimeMetrics, TaskDump, WorkerMetrics,

@@ -3,6 +3,9 @@
 //! Tokio's [`JoinSet`].
 
 mod as_completed;
+pub(crate) mod cancel;
+#[cfg(all(test, not(runtime_loom)))]
+mod cancel_tests;
 mod error;
 mod gather;
 mod join_set;
@@ -11,6 +14,9 @@ mod task_group;
 mod wait;
 
 pub use as_completed::{as_completed, AsCompleted};
+pub use cancel::{
+    CancellationDropGuard, CancellationToken, WaitForCancellation, WaitForCancellationOwned,
+};
 pub use error::{Failure, FailureKind, GroupError};
 pub use gather::{gather, gather_settled, try_gather};
 pub use join_set::JoinSet;

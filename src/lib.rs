@@ -27,12 +27,11 @@ mod runtime;
 
 pub use runtime::{run, Builder, Runtime};
 pub use runtime_core::gather;
-pub use runtime_core::select;
+pub use runtime_core::group::JoinSet;
 pub use runtime_core::group::{
     as_completed, gather, gather_settled, shield, task_group, try_gather, wait, wait_timeout,
     AsCompleted, Failable, Failure, FailureKind, GroupError, ReturnWhen, TaskGroup,
 };
-pub use runtime_core::group::JoinSet;
 pub use runtime_core::group::{
     CancellationDropGuard, CancellationToken, WaitForCancellation, WaitForCancellationOwned,
 };
@@ -40,6 +39,7 @@ pub use runtime_core::scheduler::{
     all_tasks, spawn, spawn_blocking, yield_now, EnterGuard, Handle, NoRuntime, Policy,
     RuntimeMetrics, TaskDump, WorkerMetrics,
 };
+pub use runtime_core::select;
 pub use runtime_core::task::{JoinError, Task};
 pub use runtime_io::{io, net, signal};
 
@@ -59,12 +59,12 @@ pub use runtime_macros::{main, test};
 
 /// Tasks: names, ids, the spawn builder and snapshots.
 pub mod task {
+    /// Also at the crate root, beside `TaskGroup`; here for Tokio's path.
+    pub use runtime_core::group::JoinSet;
     pub use runtime_core::task::{
         id, name, try_id, AbortHandle, Builder, JoinError, Task, TaskId, TaskInfo, TaskOutcome,
         TaskState,
     };
-    /// Also at the crate root, beside `TaskGroup`; here for Tokio's path.
-    pub use runtime_core::group::JoinSet;
 }
 
 /// Timers: `sleep`, `timeout`, `interval` (asyncio's `sleep`, `wait_for`).

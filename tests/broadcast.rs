@@ -28,7 +28,9 @@ fn every_receiver_gets_every_value_in_order() {
                                     count += 1;
                                 }
                                 Err(RecvError::Closed) => return count,
-                                Err(RecvError::Lagged(n)) => panic!("lagged by {n} with room for all"),
+                                Err(RecvError::Lagged(n)) => {
+                                    panic!("lagged by {n} with room for all")
+                                }
                             }
                         }
                     })
@@ -120,7 +122,9 @@ fn receivers_drain_then_see_closed_and_senders_see_the_last_receiver_go() {
             assert_eq!(rx.recv().await, Ok(2));
             assert_eq!(rx.recv().await, Err(RecvError::Closed));
             assert_eq!(rx.try_recv(), Err(TryRecvError::Closed));
-            assert!(RecvError::Closed.to_string().contains("every sender was dropped"));
+            assert!(RecvError::Closed
+                .to_string()
+                .contains("every sender was dropped"));
 
             let (tx, rx) = broadcast::channel::<u8>(1);
             let rx2 = rx.resubscribe();
@@ -178,7 +182,11 @@ fn a_value_is_dropped_once_every_receiver_has_it_and_copies_are_not_leaked() {
     let from_a = a.try_recv().unwrap();
     assert_eq!(live.load(SeqCst), 2, "the first receiver gets a clone");
     let from_b = b.try_recv().unwrap();
-    assert_eq!(live.load(SeqCst), 2, "the last one gets the original: no clone, none left");
+    assert_eq!(
+        live.load(SeqCst),
+        2,
+        "the last one gets the original: no clone, none left"
+    );
     drop((from_a, from_b));
     assert_eq!(live.load(SeqCst), 0);
 
@@ -187,10 +195,18 @@ fn a_value_is_dropped_once_every_receiver_has_it_and_copies_are_not_leaked() {
     tx.send(make()).unwrap();
     drop(b);
     let first = a.try_recv().unwrap();
-    assert_eq!(live.load(SeqCst), 2, "a was the last claimant: the originals move out");
+    assert_eq!(
+        live.load(SeqCst),
+        2,
+        "a was the last claimant: the originals move out"
+    );
     drop(first);
     drop(a);
-    assert_eq!(live.load(SeqCst), 0, "nobody wants the rest: dropped with the last receiver");
+    assert_eq!(
+        live.load(SeqCst),
+        0,
+        "nobody wants the rest: dropped with the last receiver"
+    );
     drop(tx);
 }
 

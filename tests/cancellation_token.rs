@@ -45,10 +45,16 @@ fn a_child_cancels_only_itself_and_its_own_children() {
     let a1 = a.child_token();
     a.cancel();
     assert!(a.is_cancelled() && a1.is_cancelled());
-    assert!(!root.is_cancelled(), "cancelling a child does not reach its parent");
+    assert!(
+        !root.is_cancelled(),
+        "cancelling a child does not reach its parent"
+    );
     assert!(!b.is_cancelled(), "nor its siblings");
     let late = a.child_token();
-    assert!(late.is_cancelled(), "a child of a cancelled token is born cancelled");
+    assert!(
+        late.is_cancelled(),
+        "a child of a cancelled token is born cancelled"
+    );
     root.cancel();
     assert!(b.is_cancelled());
 }
@@ -63,7 +69,10 @@ fn dropping_an_intermediate_token_keeps_the_grandchild_linked() {
     };
     assert!(!grandchild.is_cancelled());
     root.cancel();
-    assert!(grandchild.is_cancelled(), "the cancel still reaches the grandchild");
+    assert!(
+        grandchild.is_cancelled(),
+        "the cancel still reaches the grandchild"
+    );
 }
 
 #[test]
@@ -164,9 +173,19 @@ fn cancelling_the_token_cancels_the_group_and_join_is_ok() {
             canceller.await.unwrap();
             assert!(group.is_closed(), "the token's cancel closed the group");
             let late = group.spawn(async { Ok::<_, String>(1) });
-            assert!(late.await.unwrap_err().is_cancelled(), "spawns after it are refused");
-            assert!(group.join().await.is_ok(), "a cancelled member is not a failure");
-            assert_eq!(dropped.load(SeqCst), 5, "join returned after every member was gone");
+            assert!(
+                late.await.unwrap_err().is_cancelled(),
+                "spawns after it are refused"
+            );
+            assert!(
+                group.join().await.is_ok(),
+                "a cancelled member is not a failure"
+            );
+            assert_eq!(
+                dropped.load(SeqCst),
+                5,
+                "join returned after every member was gone"
+            );
             for m in members {
                 assert!(m.await.unwrap_err().is_cancelled());
             }

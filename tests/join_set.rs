@@ -111,7 +111,9 @@ fn dropping_the_set_cancels_its_tasks_and_detach_all_does_not() {
             set.detach_all();
             assert!(set.is_empty());
             drop(set);
-            let got = runtime::spawn_blocking(move || rx.recv().unwrap()).await.unwrap();
+            let got = runtime::spawn_blocking(move || rx.recv().unwrap())
+                .await
+                .unwrap();
             assert_eq!(got, "ran to the end");
         });
     });
@@ -154,7 +156,11 @@ fn abort_all_and_shutdown() {
             }
             set.shutdown().await;
             assert!(set.is_empty());
-            assert_eq!(dropped.load(SeqCst), 3, "shutdown waits until every future is gone");
+            assert_eq!(
+                dropped.load(SeqCst),
+                3,
+                "shutdown waits until every future is gone"
+            );
         });
     });
 }
@@ -214,7 +220,10 @@ fn spawn_outside_a_runtime_panics_with_the_way_out() {
     }))
     .unwrap_err();
     let msg = err.downcast_ref::<String>().cloned().unwrap_or_default();
-    assert!(msg.contains("runtime::JoinSet::spawn called outside of a runtime"), "{msg}");
+    assert!(
+        msg.contains("runtime::JoinSet::spawn called outside of a runtime"),
+        "{msg}"
+    );
     assert!(set.is_empty());
 }
 

@@ -62,7 +62,10 @@ fn biased_polls_in_order_and_random_order_lets_every_branch_win() {
                 wins[winner] += 1;
             }
             // Each wins about 200 times; never winning has probability ~(2/3)^600.
-            assert!(wins.iter().all(|&w| w > 0), "every branch wins sometimes: {wins:?}");
+            assert!(
+                wins.iter().all(|&w| w > 0),
+                "every branch wins sometimes: {wins:?}"
+            );
         });
     });
 }
@@ -295,7 +298,10 @@ fn cancel_safe_recv_loses_nothing_when_a_timer_branch_wins() {
                 }
             }
             assert_eq!(next, N);
-            assert!(yields > 0, "the other branch won sometimes (it is always ready)");
+            assert!(
+                yields > 0,
+                "the other branch won sometimes (it is always ready)"
+            );
         });
     });
 }

@@ -10,7 +10,11 @@ fn changed_reports_each_change_once_and_borrow_and_update_marks_it_seen() {
         rt(2, "w-changed").block_on(async {
             let (tx, mut rx) = watch::channel(0u32);
             assert_eq!(*rx.borrow(), 0);
-            assert_eq!(rx.has_changed(), Ok(false), "a new receiver has seen the initial value");
+            assert_eq!(
+                rx.has_changed(),
+                Ok(false),
+                "a new receiver has seen the initial value"
+            );
             tx.send(1).unwrap();
             assert_eq!(rx.has_changed(), Ok(true));
             let seen = rx.borrow();
@@ -56,7 +60,11 @@ fn send_if_modified_notifies_only_on_a_change_and_send_modify_always() {
                 }
             });
             assert!(!changed);
-            assert_eq!(rx.has_changed(), Ok(false), "no notification without a change");
+            assert_eq!(
+                rx.has_changed(),
+                Ok(false),
+                "no notification without a change"
+            );
             assert!(tx.send_if_modified(|v| {
                 v.push(2);
                 true
@@ -118,9 +126,8 @@ fn wait_for_checks_the_current_value_then_each_change() {
             assert_eq!(waiter.await.unwrap(), "ready");
 
             // The sender leaves with a value that never matches.
-            let waiter = runtime::spawn(async move {
-                rx.wait_for(|s| *s == "never").await.map(|r| *r)
-            });
+            let waiter =
+                runtime::spawn(async move { rx.wait_for(|s| *s == "never").await.map(|r| *r) });
             tx.send("done").unwrap();
             drop(tx);
             assert_eq!(waiter.await.unwrap(), Err(RecvError::default()));
@@ -141,7 +148,10 @@ fn closing_is_seen_on_both_sides() {
             assert_eq!(rx.changed().await, Ok(()));
             // ...then the end.
             let err = rx.changed().await.unwrap_err();
-            assert!(err.to_string().contains("every sender was dropped"), "{err}");
+            assert!(
+                err.to_string().contains("every sender was dropped"),
+                "{err}"
+            );
             assert_eq!(rx.has_changed(), Err(RecvError::default()));
             assert_eq!(*rx.borrow(), 2, "the last value stays readable");
 

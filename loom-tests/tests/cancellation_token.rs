@@ -129,7 +129,11 @@ fn cancel_races_callback_registration() {
         let registration = on_cancel(&token, move || counted.incr());
         let registered = registration.is_some();
         if !registered {
-            assert_eq!(runs.get(), 1, "on a cancelled token the callback runs at once");
+            assert_eq!(
+                runs.get(),
+                1,
+                "on a cancelled token the callback runs at once"
+            );
         }
         drop(registration);
         canceller.join().unwrap();

@@ -13,10 +13,10 @@
 pub mod __loom;
 pub(crate) mod loom;
 
-pub mod coop;
 #[doc(hidden)]
 #[path = "select.rs"]
 pub mod __select;
+pub mod coop;
 pub mod group;
 pub mod scheduler;
 pub mod sync;

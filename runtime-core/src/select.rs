@@ -48,7 +48,8 @@ fn next_random() -> u64 {
         let mut x = rng.get();
         if x == 0 {
             use std::hash::BuildHasher;
-            x = std::collections::hash_map::RandomState::new().hash_one(std::thread::current().id())
+            x = std::collections::hash_map::RandomState::new()
+                .hash_one(std::thread::current().id())
                 | 1;
         }
         x ^= x >> 12;

@@ -213,10 +213,8 @@ fn detach(mut node: Arc<Node>) {
                 }
                 _ => None,
             };
-            let cascade = removed.is_some()
-                && !p.cancelled
-                && p.handles == 0
-                && p.children.is_empty();
+            let cascade =
+                removed.is_some() && !p.cancelled && p.handles == 0 && p.children.is_empty();
             (removed, cascade)
         };
         drop(removed);
@@ -312,10 +310,7 @@ impl CancellationToken {
 
     /// Runs `callback` when this token is cancelled (at once, here, if it
     /// already is), until the returned registration is dropped.
-    pub(crate) fn on_cancel(
-        &self,
-        callback: impl FnOnce() + Send + 'static,
-    ) -> Option<OnCancel> {
+    pub(crate) fn on_cancel(&self, callback: impl FnOnce() + Send + 'static) -> Option<OnCancel> {
         let mut inner = self.node.inner.lock();
         if inner.cancelled {
             drop(inner);
@@ -390,10 +385,7 @@ impl Drop for OnCancel {
                 return;
             }
             let callback = inner.children.remove(self.key);
-            (
-                callback,
-                inner.handles == 0 && inner.children.is_empty(),
-            )
+            (callback, inner.handles == 0 && inner.children.is_empty())
         };
         drop(callback);
         if removable {
@@ -469,7 +461,8 @@ impl Drop for WaitForCancellation<'_> {
 
 impl fmt::Debug for WaitForCancellation<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("WaitForCancellation").finish_non_exhaustive()
+        f.debug_struct("WaitForCancellation")
+            .finish_non_exhaustive()
     }
 }
 
@@ -512,7 +505,9 @@ pub struct CancellationDropGuard {
 impl CancellationDropGuard {
     /// Gives the token back without cancelling it.
     pub fn disarm(mut self) -> CancellationToken {
-        self.token.take().expect("a CancellationDropGuard holds its token until dropped")
+        self.token
+            .take()
+            .expect("a CancellationDropGuard holds its token until dropped")
     }
 }
 
@@ -526,6 +521,8 @@ impl Drop for CancellationDropGuard {
 
 impl fmt::Debug for CancellationDropGuard {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("CancellationDropGuard").field("token", &self.token).finish()
+        f.debug_struct("CancellationDropGuard")
+            .field("token", &self.token)
+            .finish()
     }
 }

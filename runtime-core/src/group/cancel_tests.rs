@@ -34,7 +34,11 @@ fn a_cancelled_child_leaves_at_once_and_a_cancelled_parent_drains() {
     let a = root.child_token();
     let _b = root.child_token();
     a.cancel();
-    assert_eq!(root.children(), 1, "a cancelled child has nothing left to learn");
+    assert_eq!(
+        root.children(),
+        1,
+        "a cancelled child has nothing left to learn"
+    );
     root.cancel();
     assert_eq!(root.children(), 0);
     drop(a);
@@ -65,7 +69,11 @@ fn callbacks_run_once_and_unregister_on_drop() {
             counted.fetch_add(10, SeqCst);
         })
         .is_none());
-    assert_eq!(runs.load(SeqCst), 11, "on a cancelled token it runs at once");
+    assert_eq!(
+        runs.load(SeqCst),
+        11,
+        "on a cancelled token it runs at once"
+    );
 }
 
 #[test]
@@ -74,7 +82,11 @@ fn a_registration_without_token_handles_still_detaches() {
     let child = root.child_token();
     let registration = child.on_cancel(|| {});
     drop(child);
-    assert_eq!(root.children(), 1, "the registration keeps the child linked");
+    assert_eq!(
+        root.children(),
+        1,
+        "the registration keeps the child linked"
+    );
     drop(registration);
     assert_eq!(root.children(), 0);
 }

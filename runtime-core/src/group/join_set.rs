@@ -40,7 +40,9 @@ impl<T> Future for Indexed<T> {
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let index = self.index;
         let id = self.task.id();
-        Pin::new(&mut self.task).poll(cx).map(|out| (index, id, out))
+        Pin::new(&mut self.task)
+            .poll(cx)
+            .map(|out| (index, id, out))
     }
 }
 
@@ -144,9 +146,7 @@ impl<T> JoinSet<T> {
     /// returns it; a `join_next` dropped before it completes leaves every
     /// task, finished or not, in the set.
     pub async fn join_next(&mut self) -> Option<Result<T, JoinError>> {
-        self.join_next_indexed()
-            .await
-            .map(|(_, _, result)| result)
+        self.join_next_indexed().await.map(|(_, _, result)| result)
     }
 
     /// [`join_next`](Self::join_next), with the finished task's id beside its

@@ -387,9 +387,17 @@ mod tests {
             .contains("initial 2 permit"));
         let e: Box<dyn Error + Send + Sync> = Box::new(SendError(1u8));
         assert!(e.to_string().contains("receiver"));
-        assert!(BroadcastRecvError::Lagged(3).to_string().contains("missed 3 value"));
-        assert!(BroadcastTryRecvError::Lagged(2).to_string().contains("missed 2"));
-        assert!(BroadcastTryRecvError::Empty.to_string().contains("await `recv`"));
-        assert!(WatchRecvError.to_string().contains("every sender was dropped"));
+        assert!(BroadcastRecvError::Lagged(3)
+            .to_string()
+            .contains("missed 3 value"));
+        assert!(BroadcastTryRecvError::Lagged(2)
+            .to_string()
+            .contains("missed 2"));
+        assert!(BroadcastTryRecvError::Empty
+            .to_string()
+            .contains("await `recv`"));
+        assert!(WatchRecvError
+            .to_string()
+            .contains("every sender was dropped"));
     }
 }

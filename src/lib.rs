@@ -77,7 +77,8 @@ pub mod time {
 
 /// Synchronization for tasks: asyncio's `Queue`, `Semaphore`, `Lock`,
 /// `Event`, `Condition`, `Barrier` and `Future` (as [`sync::Promise`]), plus
-/// `Notify`, `oneshot` and `mpsc` channels.
+/// `Notify`, `oneshot` and `mpsc` channels, and Tokio's `broadcast` and
+/// `watch` channels.
 pub use runtime_core::sync;
 
 /// Cooperative scheduling budget, for implementors of resources.

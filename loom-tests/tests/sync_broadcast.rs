@@ -10,6 +10,8 @@
 //!   make two, and it never misses the newest value;
 //! - every value is dropped exactly once, whether receivers take it or are
 //!   dropped with it unread, in any order (`rem` accounting);
+//! - two receivers racing the sends each see the same accounting, and the
+//!   copies handed out or overwritten are all dropped;
 //! - a `recv` polled and dropped while a value is sent loses nothing;
 //! - the last receiver's drop wakes `Sender::closed`.
 #![cfg(runtime_loom)]
@@ -106,6 +108,43 @@ fn values_are_dropped_exactly_once() {
         dropper.join().unwrap();
         drop(tx);
         assert_eq!(live.load(SeqCst), 0, "every copy dropped once, none leaked");
+    });
+}
+
+/// One slot, a sender and two receivers on three threads: each receiver's
+/// values plus what it missed make two, in order, and once everything is
+/// dropped no copy is left (the `rem` count of a slot races both
+/// receivers' takes and the overwrite).
+#[test]
+fn two_receivers_race_sends() {
+    fn drain(mut rx: broadcast::Receiver<(u64, Tracked)>) {
+        let (mut got, mut missed) = (Vec::new(), 0);
+        loop {
+            match block_on(rx.recv()) {
+                Ok((v, _)) => got.push(v),
+                Err(RecvError::Lagged(n)) => missed += n,
+                Err(RecvError::Closed) => break,
+            }
+        }
+        assert!(got.windows(2).all(|w| w[0] < w[1]), "in order: {got:?}");
+        assert_eq!(got.len() as u64 + missed, 2);
+    }
+    check("broadcast_two_receivers_race_sends", || {
+        let live = std::sync::Arc::new(AtomicIsize::new(0));
+        let (tx, a) = broadcast::channel(1);
+        let b = tx.subscribe();
+        let sender = {
+            let live = live.clone();
+            thread::spawn(move || {
+                tx.send((0, Tracked::new(&live))).map_err(|_| ()).unwrap();
+                tx.send((1, Tracked::new(&live))).map_err(|_| ()).unwrap();
+            })
+        };
+        let other = thread::spawn(move || drain(a));
+        drain(b);
+        other.join().unwrap();
+        sender.join().unwrap();
+        assert_eq!(live.load(SeqCst), 0, "no copy left");
     });
 }
 

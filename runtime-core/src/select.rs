@@ -67,7 +67,7 @@ pub fn start(branches: usize, biased: bool) -> usize {
     if biased || branches < 2 {
         return 0;
     }
-    ((next_random() >> 32) * branches as u64 >> 32) as usize
+    (((next_random() >> 32) * branches as u64) >> 32) as usize
 }
 
 /// The end of a `select!` without `else` whose every branch is disabled.

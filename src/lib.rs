@@ -29,14 +29,19 @@ mod runtime;
 
 pub use runtime::{run, Builder, Runtime};
 pub use runtime_core::gather;
+pub use runtime_core::group::JoinSet;
 pub use runtime_core::group::{
     as_completed, gather, gather_settled, shield, task_group, try_gather, wait, wait_timeout,
     AsCompleted, Failable, Failure, FailureKind, GroupError, ReturnWhen, TaskGroup,
+};
+pub use runtime_core::group::{
+    CancellationDropGuard, CancellationToken, WaitForCancellation, WaitForCancellationOwned,
 };
 pub use runtime_core::scheduler::{
     all_tasks, spawn, spawn_blocking, yield_now, EnterGuard, Handle, NoRuntime, Policy,
     RuntimeMetrics, TaskDump, WorkerMetrics,
 };
+pub use runtime_core::select;
 pub use runtime_core::task::{JoinError, Task};
 /// Files and directories on the blocking pool (asyncio: `to_thread(open...)`).
 pub use runtime_io::fs;
@@ -60,6 +65,8 @@ pub use runtime_macros::{main, test};
 
 /// Tasks: names, ids, the spawn builder and snapshots.
 pub mod task {
+    /// Also at the crate root, beside `TaskGroup`; here for Tokio's path.
+    pub use runtime_core::group::JoinSet;
     pub use runtime_core::task::{
         id, name, try_id, AbortHandle, Builder, JoinError, Task, TaskId, TaskInfo, TaskOutcome,
         TaskState,
@@ -76,7 +83,8 @@ pub mod time {
 
 /// Synchronization for tasks: asyncio's `Queue`, `Semaphore`, `Lock`,
 /// `Event`, `Condition`, `Barrier` and `Future` (as [`sync::Promise`]), plus
-/// `Notify`, `oneshot` and `mpsc` channels.
+/// `Notify`, `oneshot` and `mpsc` channels, and Tokio's `broadcast` and
+/// `watch` channels.
 pub use runtime_core::sync;
 
 /// Cooperative scheduling budget, for implementors of resources.

@@ -540,6 +540,43 @@ fn subprocess_and_file_snippets() {
     });
 }
 
+// ---- select!, JoinSet, CancellationToken --------------------------------------
+
+async fn first_completed() {
+    use runtime::time::{sleep, Duration};
+    let (tx, mut rx) = runtime::sync::mpsc::channel::<&str>(1);
+    runtime::spawn(async move { tx.send("message").await.unwrap() });
+    // done, pending = await asyncio.wait({recv, timer}, return_when=FIRST_COMPLETED)
+    let first = runtime::select! {
+        Some(msg) = rx.recv() => msg,
+        _ = sleep(Duration::from_secs(10)) => "timed out", // dropped if it loses
+    };
+    assert_eq!(first, "message");
+}
+
+async fn join_set_as_completed() {
+    let mut set = runtime::JoinSet::new();
+    for i in 0..3u64 {
+        set.spawn(async move { i * 10 }); // tasks can be added at any time
+    }
+    let mut total = 0;
+    while let Some(result) = set.join_next().await {
+        total += result.unwrap(); // in completion order, like as_completed
+    }
+    assert_eq!(total, 30);
+}
+
+async fn group_with_token() {
+    let shutdown = runtime::CancellationToken::new();
+    let tg = runtime::TaskGroup::<String>::new().with_token(shutdown.child_token());
+    tg.spawn(async {
+        std::future::pending::<()>().await; // serves until cancelled
+        Ok(())
+    });
+    shutdown.cancel(); // like cancelling the task around `async with TaskGroup()`
+    assert!(tg.join().await.is_ok()); // cancellation is not a failure
+}
+
 // ---- the tests --------------------------------------------------------------------
 
 #[test]
@@ -578,6 +615,9 @@ fn async_snippets() {
             list_tasks().await;
             to_thread().await;
             cooperative_yield().await;
+            first_completed().await;
+            join_set_as_completed().await;
+            group_with_token().await;
         });
     });
 }

@@ -13,6 +13,9 @@
 pub mod __loom;
 pub(crate) mod loom;
 
+#[doc(hidden)]
+#[path = "select.rs"]
+pub mod __select;
 pub mod coop;
 pub mod group;
 pub mod scheduler;

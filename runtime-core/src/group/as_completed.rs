@@ -31,7 +31,7 @@ where
     I: IntoIterator<Item = Task<T>>,
 {
     AsCompleted {
-        set: JoinSet::new(tasks, false),
+        set: JoinSet::from_tasks(tasks, false),
     }
 }
 
@@ -42,8 +42,11 @@ pub struct AsCompleted<T> {
 
 impl<T> AsCompleted<T> {
     /// The next result to come in; `None` once every task has been yielded.
+    ///
+    /// Cancel safety: yes. A result leaves its task only when `next` returns
+    /// it; a dropped `next` loses nothing.
     pub async fn next(&mut self) -> Option<Result<T, JoinError>> {
-        self.set.next().await.map(|(_, result)| result)
+        self.set.join_next().await
     }
 
     /// Tasks not yet yielded.
@@ -53,7 +56,7 @@ impl<T> AsCompleted<T> {
 
     /// Whether every task has been yielded.
     pub fn is_empty(&self) -> bool {
-        self.set.len() == 0
+        self.set.is_empty()
     }
 }
 
@@ -61,9 +64,7 @@ impl<T> Stream for AsCompleted<T> {
     type Item = Result<T, JoinError>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        self.set
-            .poll_next(cx)
-            .map(|item| item.map(|(_, result)| result))
+        self.set.poll_join_next(cx)
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {

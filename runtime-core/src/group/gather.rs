@@ -32,6 +32,9 @@ where
 /// # });
 /// ```
 ///
+/// Cancel safety: no. Dropping the future cancels the tasks still running
+/// and loses the results already in.
+///
 /// # Panics
 /// Outside a runtime, or when a task panics (re-raising its panic).
 pub async fn gather<I>(futures: I) -> Vec<<I::Item as Future>::Output>
@@ -42,13 +45,13 @@ where
 {
     let tasks = spawn_all(futures);
     let n = tasks.len();
-    let mut set = JoinSet::new(tasks, true);
+    let mut set = JoinSet::from_tasks(tasks, true);
     let mut slots: Vec<Option<_>> = (0..n).map(|_| None).collect();
-    while let Some((index, result)) = set.next().await {
+    while let Some((index, _, result)) = set.join_next_indexed().await {
         match result {
             Ok(value) => slots[index] = Some(value),
             Err(error) => {
-                set.cancel_all();
+                set.abort_all();
                 propagate(error, "runtime::gather");
             }
         }
@@ -78,6 +81,8 @@ where
 /// # });
 /// ```
 ///
+/// Cancel safety: no, as [`gather`].
+///
 /// # Panics
 /// Outside a runtime, or when a task panics (re-raising its panic after
 /// cancelling the others).
@@ -90,17 +95,17 @@ where
 {
     let tasks = spawn_all(futures);
     let n = tasks.len();
-    let mut set = JoinSet::new(tasks, true);
+    let mut set = JoinSet::from_tasks(tasks, true);
     let mut slots: Vec<Option<T>> = (0..n).map(|_| None).collect();
-    while let Some((index, result)) = set.next().await {
+    while let Some((index, _, result)) = set.join_next_indexed().await {
         match result {
             Ok(Ok(value)) => slots[index] = Some(value),
             Ok(Err(error)) => {
-                set.cancel_all();
+                set.abort_all();
                 return Err(error);
             }
             Err(error) => {
-                set.cancel_all();
+                set.abort_all();
                 propagate(error, "runtime::try_gather");
             }
         }
@@ -127,6 +132,8 @@ where
 /// assert!(results[1].as_ref().unwrap_err().is_panic());
 /// # });
 /// ```
+///
+/// Cancel safety: no, as [`gather`].
 pub async fn gather_settled<I>(futures: I) -> Vec<Result<<I::Item as Future>::Output, JoinError>>
 where
     I: IntoIterator,
@@ -135,9 +142,9 @@ where
 {
     let tasks = spawn_all(futures);
     let n = tasks.len();
-    let mut set = JoinSet::new(tasks, true);
+    let mut set = JoinSet::from_tasks(tasks, true);
     let mut slots: Vec<Option<_>> = (0..n).map(|_| None).collect();
-    while let Some((index, result)) = set.next().await {
+    while let Some((index, _, result)) = set.join_next_indexed().await {
         slots[index] = Some(result);
     }
     slots

@@ -1,7 +1,11 @@
 //! Structured concurrency and the asyncio combinators: [`TaskGroup`],
-//! [`gather`] and friends, [`wait`], [`as_completed`], [`shield`].
+//! [`gather`] and friends, [`wait`], [`as_completed`], [`shield`], and
+//! Tokio's [`JoinSet`].
 
 mod as_completed;
+pub(crate) mod cancel;
+#[cfg(all(test, not(runtime_loom)))]
+mod cancel_tests;
 mod error;
 mod gather;
 mod join_set;
@@ -10,8 +14,12 @@ mod task_group;
 mod wait;
 
 pub use as_completed::{as_completed, AsCompleted};
+pub use cancel::{
+    CancellationDropGuard, CancellationToken, WaitForCancellation, WaitForCancellationOwned,
+};
 pub use error::{Failure, FailureKind, GroupError};
 pub use gather::{gather, gather_settled, try_gather};
+pub use join_set::JoinSet;
 pub use shield::shield;
 pub use task_group::{task_group, TaskGroup};
 pub use wait::{wait, wait_timeout, Failable, ReturnWhen};

@@ -31,7 +31,16 @@
 //!   group, the outer `join` returns only after the inner group's tasks,
 //!   cancelled by its `Drop`, are gone too, as with asyncio's nested
 //!   `async with TaskGroup()`.
+//! - **a cancellation token** ([`TaskGroup::with_token`]): the group
+//!   registers a callback with the token that does what `cancel` does
+//!   (close, cancel every member). The registration sits in the group's
+//!   state and is dropped, unregistering the callback, when the original
+//!   group is dropped (which `join` does when it returns); a token already
+//!   cancelled runs the callback at once, closing the group. The callback
+//!   runs on the cancelling thread, outside the token's lock, and takes only
+//!   the group's lock, so the two locks never nest.
 
+use super::cancel::{CancellationToken, OnCancel};
 use super::error::{Failure, FailureKind, GroupError};
 use crate::loom::sync::Arc;
 use crate::loom::sync::Mutex;
@@ -140,6 +149,8 @@ struct State<E> {
     join_waker: Option<Waker>,
     /// Live members of groups nested in this one (transitively).
     nested: usize,
+    /// Callbacks registered with the tokens given to `with_token`.
+    tokens: Vec<OnCancel>,
 }
 
 impl<E> State<E> {
@@ -177,6 +188,7 @@ impl<E: Send + 'static> TaskGroup<E> {
                     closed: false,
                     join_waker: None,
                     nested: 0,
+                    tokens: Vec::new(),
                 }),
                 parent,
             }),
@@ -184,6 +196,44 @@ impl<E: Send + 'static> TaskGroup<E> {
             owner: true,
             joined: false,
         }
+    }
+
+    /// Links the group to a cancellation token: when `token` is cancelled
+    /// (directly or through a parent token), the group is cancelled as by
+    /// [`cancel`](Self::cancel): its tasks are cancelled and later spawns
+    /// refused. A token already cancelled closes the group at once. The
+    /// token is not cancelled by the group's own failures, and the link
+    /// ends when the group is dropped or joined. Several tokens may be
+    /// linked; any of them cancels the group.
+    ///
+    /// [`join`](Self::join) then returns once every member is gone, with
+    /// `Ok(())` if no member had failed (a cancelled member is not a
+    /// failure), or `Err` with the failures that happened before the
+    /// cancellation reached them. Ask the token
+    /// ([`is_cancelled`](CancellationToken::is_cancelled)) to tell a
+    /// cancelled group from a finished one.
+    ///
+    /// ```
+    /// # runtime_core::scheduler::Runtime::new().unwrap().block_on(async {
+    /// use runtime_core::group::{CancellationToken, TaskGroup};
+    ///
+    /// let shutdown = CancellationToken::new();
+    /// let group = TaskGroup::<String>::new().with_token(shutdown.child_token());
+    /// let server = group.spawn(async {
+    ///     std::future::pending::<()>().await; // serves until cancelled
+    ///     Ok(())
+    /// });
+    /// shutdown.cancel();
+    /// assert!(group.join().await.is_ok(), "cancellation is not a failure");
+    /// assert!(server.await.unwrap_err().is_cancelled());
+    /// # });
+    /// ```
+    pub fn with_token(self, token: CancellationToken) -> TaskGroup<E> {
+        let shared = self.shared.clone();
+        if let Some(registration) = token.on_cancel(move || shared.close(None)) {
+            self.shared.state.lock().tokens.push(registration);
+        }
+        self
     }
 
     /// Spawns a task into the group (asyncio's `tg.create_task`). Its `Err`
@@ -276,6 +326,9 @@ impl<E: Send + 'static> TaskGroup<E> {
     /// failure (asyncio's `async with` exit). Dropping this future before it
     /// completes cancels the remaining tasks.
     ///
+    /// Cancel safety: no, by design: dropping `join` cancels every task of the
+    /// group (it is the end of the group's scope), and the failures are lost.
+    ///
     /// # Panics
     /// On a clone of the group: only the group that created it joins it.
     pub async fn join(mut self) -> Result<(), GroupError<E>> {
@@ -360,6 +413,11 @@ impl<E> Drop for TaskGroup<E> {
     fn drop(&mut self) {
         if self.owner && !self.joined {
             self.shared.close(None);
+        }
+        if self.owner {
+            // Unregister from the tokens, outside the group's lock.
+            let tokens = std::mem::take(&mut self.shared.state.lock().tokens);
+            drop(tokens);
         }
     }
 }
@@ -448,6 +506,8 @@ where
 /// assert_eq!(total, 42);
 /// # });
 /// ```
+///
+/// Cancel safety: no: dropping the future cancels the group's tasks.
 ///
 /// # Panics
 /// Outside a runtime.

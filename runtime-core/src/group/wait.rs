@@ -100,6 +100,10 @@ fn is_failure<T: Failable>(result: &Result<T, JoinError>) -> bool {
 /// }
 /// # });
 /// ```
+///
+/// Cancel safety: no. The task handles move into the future; dropping it
+/// detaches them (they keep running, but their results are out of reach).
+/// Await tasks you keep with `&mut` instead if the wait may be cancelled.
 pub async fn wait<T, I>(tasks: I, when: ReturnWhen) -> (Vec<Task<T>>, Vec<Task<T>>)
 where
     I: IntoIterator<Item = Task<T>>,
@@ -112,6 +116,8 @@ where
 
 /// [`wait`] with a time limit: returns when `when` holds or `timeout`
 /// elapses, whichever comes first (asyncio's `wait(..., timeout=)`).
+///
+/// Cancel safety: no, as [`wait`]: dropping it detaches the tasks.
 pub async fn wait_timeout<T, I>(
     tasks: I,
     when: ReturnWhen,

@@ -9,7 +9,8 @@
 //! - [`task`]: a minimal scheduler (a run queue and a one-shard live-task
 //!   registry) to spawn real tasks on and run them by hand;
 //! - [`park`]: the worker parker and `block_on_thread`;
-//! - [`time`]: the time driver with the manual clock it has under loom.
+//! - [`time`]: the time driver with the manual clock it has under loom;
+//! - [`cancel`]: the cancellation token's callback registration.
 
 pub mod task {
     //! Real tasks (`task/raw.rs`, `harness.rs`, `state.rs`, `waker.rs`) on a
@@ -318,5 +319,24 @@ pub mod time {
     /// The tick the driver waits for (`u64::MAX`: none).
     pub fn waiting_for(driver: &TimeDriver) -> u64 {
         driver.waiting_for()
+    }
+}
+
+pub mod cancel {
+    //! The callback registration of `group/cancel.rs`, which `TaskGroup`
+    //! uses to link a group to a token.
+
+    use crate::group::CancellationToken;
+
+    /// A registered callback; dropping it unregisters the callback.
+    pub struct OnCancel(#[allow(dead_code)] crate::group::cancel::OnCancel);
+
+    /// Runs `f` when `token` is cancelled (at once if it already is:
+    /// then `None`), until the registration is dropped.
+    pub fn on_cancel(
+        token: &CancellationToken,
+        f: impl FnOnce() + Send + 'static,
+    ) -> Option<OnCancel> {
+        token.on_cancel(f).map(OnCancel)
     }
 }

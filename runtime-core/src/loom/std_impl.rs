@@ -14,6 +14,11 @@ pub(crate) mod sync {
     pub(crate) type Mutex<T> = parking_lot::Mutex<T>;
     pub(crate) type MutexGuard<'a, T> = parking_lot::MutexGuard<'a, T>;
 
+    /// A readers-writer lock whose `read`/`write` return the guard directly.
+    pub(crate) type RwLock<T> = parking_lot::RwLock<T>;
+    pub(crate) type RwLockReadGuard<'a, T> = parking_lot::RwLockReadGuard<'a, T>;
+    pub(crate) type RwLockWriteGuard<'a, T> = parking_lot::RwLockWriteGuard<'a, T>;
+
     /// A condition variable over [`Mutex`]; `wait` takes the guard by `&mut`.
     #[derive(Default, Debug)]
     pub(crate) struct Condvar(parking_lot::Condvar);

@@ -85,7 +85,7 @@ impl Barrier {
     ///
     /// # Cancellation safety
     ///
-    /// Cancel safe: a waiter dropped before the round completes withdraws
+    /// Cancel safety: yes. A waiter dropped before the round completes withdraws
     /// from it (the round then needs another task). A waiter dropped after
     /// the round completed leaves the round complete for the others.
     pub fn wait(&self) -> impl Future<Output = BarrierWaitResult> + Send + Sync + '_ {

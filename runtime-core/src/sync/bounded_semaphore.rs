@@ -97,7 +97,7 @@ impl BoundedSemaphore {
     ///
     /// # Cancellation safety
     ///
-    /// Cancel safe and fair: a dropped waiter passes assigned permits on.
+    /// Cancel safety: yes, and fair. A dropped waiter passes assigned permits on.
     pub async fn acquire(&self) -> Result<SemaphorePermit<'_>, AcquireError> {
         self.sem.acquire().await
     }
@@ -106,7 +106,7 @@ impl BoundedSemaphore {
     ///
     /// # Cancellation safety
     ///
-    /// As [`acquire`](Self::acquire).
+    /// Cancel safety: yes, as [`acquire`](Self::acquire).
     pub async fn acquire_many(&self, n: usize) -> Result<SemaphorePermit<'_>, AcquireError> {
         self.sem.acquire_many(n).await
     }
@@ -125,7 +125,7 @@ impl BoundedSemaphore {
     ///
     /// # Cancellation safety
     ///
-    /// As [`acquire`](Self::acquire).
+    /// Cancel safety: yes, as [`acquire`](Self::acquire).
     pub async fn acquire_owned(self: Arc<Self>) -> Result<OwnedSemaphorePermit, AcquireError> {
         self.acquire_many_owned(1).await
     }
@@ -134,7 +134,7 @@ impl BoundedSemaphore {
     ///
     /// # Cancellation safety
     ///
-    /// As [`acquire`](Self::acquire).
+    /// Cancel safety: yes, as [`acquire`](Self::acquire).
     pub async fn acquire_many_owned(
         self: Arc<Self>,
         n: usize,

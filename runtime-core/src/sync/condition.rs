@@ -126,7 +126,7 @@ impl<T> Condition<T> {
     ///
     /// # Cancellation safety
     ///
-    /// Cancel safe in the sense that nothing is lost: a notification already
+    /// Cancel safety: yes, in the sense that nothing is lost: a notification already
     /// delivered to the dropped future is passed to the next waiter. The
     /// guard was consumed, so after cancellation the caller does not hold
     /// the lock (unlike asyncio, which re-acquires it before raising
@@ -151,7 +151,7 @@ impl<T> Condition<T> {
     ///
     /// # Cancellation safety
     ///
-    /// As [`wait`](Self::wait).
+    /// Cancel safety: yes, as [`wait`](Self::wait).
     pub async fn wait_for<'a, F>(
         &self,
         mut guard: MutexGuard<'a, T>,

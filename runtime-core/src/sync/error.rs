@@ -220,7 +220,8 @@ impl fmt::Display for TryRecvError {
 
 impl Error for TryRecvError {}
 
-/// An mpsc send failed because the receiver was closed or dropped; the value
+/// A send failed because no receiver is left: the mpsc receiver was closed
+/// or dropped, or (broadcast, watch) every receiver was dropped. The value
 /// is handed back.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct SendError<T>(pub T);
@@ -240,7 +241,10 @@ impl<T> fmt::Debug for SendError<T> {
 
 impl<T> fmt::Display for SendError<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("the channel's receiver was closed or dropped; the value was not sent")
+        f.write_str(
+            "the channel's receiver was closed or dropped (broadcast, watch: every receiver \
+             was dropped); the value was not sent",
+        )
     }
 }
 
@@ -288,6 +292,75 @@ impl<T> fmt::Display for TrySendError<T> {
 
 impl<T> Error for TrySendError<T> {}
 
+// --------------------------------------------------- broadcast and watch
+
+/// Why a broadcast `recv` returned no value; re-exported as
+/// `broadcast::RecvError`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum BroadcastRecvError {
+    /// Every sender was dropped and this receiver has received every value
+    /// left in the channel.
+    Closed,
+    /// This receiver fell behind: this many values were overwritten by newer
+    /// ones before it received them. The next `recv` returns the oldest
+    /// value still in the channel.
+    Lagged(u64),
+}
+
+impl fmt::Display for BroadcastRecvError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Closed => f.write_str(
+                "the broadcast channel is closed: every sender was dropped and every value \
+                 was received",
+            ),
+            Self::Lagged(n) => write!(
+                f,
+                "this broadcast receiver fell behind and missed {n} value(s), overwritten by \
+                 newer ones; the next recv returns the oldest value kept (receive faster, or \
+                 give the channel a larger capacity)"
+            ),
+        }
+    }
+}
+
+impl Error for BroadcastRecvError {}
+
+/// Why a broadcast `try_recv` returned no value; re-exported as
+/// `broadcast::TryRecvError`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum BroadcastTryRecvError {
+    /// No value is waiting for this receiver right now.
+    Empty,
+    /// Every sender was dropped and every value was received.
+    Closed,
+    /// This many values were overwritten before this receiver got them (see
+    /// [`BroadcastRecvError::Lagged`]).
+    Lagged(u64),
+}
+
+impl fmt::Display for BroadcastTryRecvError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Empty => f.write_str(
+                "the broadcast channel has no new value for this receiver: await `recv` to \
+                 wait for one",
+            ),
+            Self::Closed => BroadcastRecvError::Closed.fmt(f),
+            Self::Lagged(n) => BroadcastRecvError::Lagged(*n).fmt(f),
+        }
+    }
+}
+
+impl Error for BroadcastTryRecvError {}
+
+unit_error!(
+    /// Every sender of a watch channel was dropped (and, for `changed`, the
+    /// last value was already seen); re-exported as `watch::RecvError`.
+    WatchRecvError,
+    "the watch channel is closed: every sender was dropped, so the value will not change again"
+);
+
 // -------------------------------------------------------------- Promise
 
 unit_error!(
@@ -314,5 +387,17 @@ mod tests {
             .contains("initial 2 permit"));
         let e: Box<dyn Error + Send + Sync> = Box::new(SendError(1u8));
         assert!(e.to_string().contains("receiver"));
+        assert!(BroadcastRecvError::Lagged(3)
+            .to_string()
+            .contains("missed 3 value"));
+        assert!(BroadcastTryRecvError::Lagged(2)
+            .to_string()
+            .contains("missed 2"));
+        assert!(BroadcastTryRecvError::Empty
+            .to_string()
+            .contains("await `recv`"));
+        assert!(WatchRecvError
+            .to_string()
+            .contains("every sender was dropped"));
     }
 }

@@ -92,7 +92,7 @@ impl Event {
     ///
     /// # Cancellation safety
     ///
-    /// Cancel safe: dropping the future just leaves the wait list.
+    /// Cancel safety: yes. Dropping the future just leaves the wait list.
     pub fn wait(&self) -> impl Future<Output = ()> + Send + Sync + '_ {
         Wait {
             event: self,

@@ -1,5 +1,6 @@
 //! Synchronization primitives for tasks: asyncio's `Queue`, `Semaphore`,
-//! `Lock`, `Event`, `Condition`, `Barrier` and `Future`, plus channels.
+//! `Lock`, `Event`, `Condition`, `Barrier` and `Future`, plus channels
+//! (`oneshot`, `mpsc`, `broadcast`, `watch`).
 //!
 //! | asyncio | here |
 //! | --- | --- |
@@ -11,6 +12,7 @@
 //! | `Barrier` | [`Barrier`] |
 //! | `Future` (`set_result`, `cancel`, callbacks) | [`Promise`]; [`oneshot`] for one value to one receiver |
 //! | | [`Notify`], [`mpsc`] channels |
+//! | | [`broadcast`] (every receiver gets every value), [`watch`] (the latest value) |
 //!
 //! Every primitive is `Send + Sync` (where the data allows) and usable from
 //! any task on any thread. Waiters are served in FIFO order, and every
@@ -25,6 +27,7 @@
 
 mod barrier;
 mod bounded_semaphore;
+pub mod broadcast;
 mod cache_line;
 mod condition;
 pub mod error;
@@ -39,6 +42,7 @@ mod queue_order;
 mod rwlock;
 mod semaphore;
 mod waitlist;
+pub mod watch;
 
 pub use barrier::{Barrier, BarrierWaitResult};
 pub use bounded_semaphore::BoundedSemaphore;

@@ -359,7 +359,7 @@ impl<T> Sender<T> {
     ///
     /// # Cancellation safety
     ///
-    /// Cancel safe: if dropped before completing, the value was not sent
+    /// Cancel safety: yes. If dropped before completing, the value was not sent
     /// (it is dropped with the future) and a buffer slot promised to it goes
     /// to the next waiting sender. Waiting senders are served FIFO.
     pub async fn send(&self, value: T) -> Result<(), SendError<T>> {
@@ -386,7 +386,7 @@ impl<T> Sender<T> {
     ///
     /// # Cancellation safety
     ///
-    /// Cancel safe.
+    /// Cancel safety: yes (waiting takes nothing).
     pub async fn closed(&self) {
         self.chan.rx_closed.wait().await
     }
@@ -423,7 +423,7 @@ impl<T> UnboundedSender<T> {
     ///
     /// # Cancellation safety
     ///
-    /// Cancel safe.
+    /// Cancel safety: yes (waiting takes nothing).
     pub async fn closed(&self) {
         self.chan.rx_closed.wait().await
     }
@@ -441,7 +441,7 @@ impl<T> Receiver<T> {
     ///
     /// # Cancellation safety
     ///
-    /// Cancel safe: if the future is dropped, no value was taken from the
+    /// Cancel safety: yes. If the future is dropped, no value was taken from the
     /// channel.
     pub async fn recv(&mut self) -> Option<T> {
         poll_fn(|cx| self.chan.poll_recv(&mut self.taken, cx)).await
@@ -453,7 +453,7 @@ impl<T> Receiver<T> {
     ///
     /// # Cancellation safety
     ///
-    /// Cancel safe: if dropped, no value was taken.
+    /// Cancel safety: yes. If dropped, no value was taken.
     pub async fn recv_many(&mut self, buf: &mut Vec<T>, limit: usize) -> usize {
         if limit == 0 {
             return 0;
@@ -507,7 +507,7 @@ impl<T> UnboundedReceiver<T> {
     ///
     /// # Cancellation safety
     ///
-    /// Cancel safe: if the future is dropped, no value was taken.
+    /// Cancel safety: yes. If the future is dropped, no value was taken.
     pub async fn recv(&mut self) -> Option<T> {
         self.inner.recv().await
     }
@@ -516,7 +516,7 @@ impl<T> UnboundedReceiver<T> {
     ///
     /// # Cancellation safety
     ///
-    /// Cancel safe: if dropped, no value was taken.
+    /// Cancel safety: yes. If dropped, no value was taken.
     pub async fn recv_many(&mut self, buf: &mut Vec<T>, limit: usize) -> usize {
         self.inner.recv_many(buf, limit).await
     }

@@ -79,7 +79,7 @@ impl<T> Mutex<T> {
     ///
     /// # Cancellation safety
     ///
-    /// Cancel safe and fair: dropping the future leaves the queue, and if
+    /// Cancel safety: yes, and fair. Dropping the future leaves the queue, and if
     /// the lock had already been handed to it, hands it to the next waiter.
     pub async fn lock(&self) -> MutexGuard<'_, T> {
         self.acquire().await;
@@ -103,7 +103,7 @@ impl<T> Mutex<T> {
     ///
     /// # Cancellation safety
     ///
-    /// As [`lock`](Self::lock).
+    /// Cancel safety: yes, as [`lock`](Self::lock).
     pub async fn lock_owned(self: Arc<Self>) -> OwnedMutexGuard<T> {
         self.acquire().await;
         OwnedMutexGuard {

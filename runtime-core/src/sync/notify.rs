@@ -114,7 +114,7 @@ impl Notify {
     ///
     /// # Cancellation safety
     ///
-    /// Cancel safe: dropping it leaves the queue, and a `notify_one` it had
+    /// Cancel safety: yes. Dropping it leaves the queue, and a `notify_one` it had
     /// already received goes to the next waiter (or back into the permit).
     pub fn notified(&self) -> Notified<'_> {
         Notified {

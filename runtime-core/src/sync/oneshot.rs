@@ -86,7 +86,7 @@ pub struct Sender<T> {
 ///
 /// # Cancellation safety
 ///
-/// Awaiting it is cancel safe: if the await is abandoned the value stays in
+/// Cancel safety: yes. If the await is abandoned the value stays in
 /// the channel for a later await or `try_recv`.
 pub struct Receiver<T> {
     inner: Arc<Mutex<State<T>>>,
@@ -120,7 +120,7 @@ impl<T> Sender<T> {
     ///
     /// # Cancellation safety
     ///
-    /// Cancel safe.
+    /// Cancel safety: yes (waiting takes nothing).
     pub async fn closed(&mut self) {
         poll_fn(|cx| self.poll_closed(cx)).await
     }

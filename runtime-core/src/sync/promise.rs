@@ -192,7 +192,7 @@ impl<T: Clone> Promise<T> {
     ///
     /// # Cancellation safety
     ///
-    /// Cancel safe: dropping the future only stops this task from waiting.
+    /// Cancel safety: yes. Dropping the future only stops this task from waiting.
     pub fn wait(&self) -> impl Future<Output = Result<T, PromiseCancelled>> + '_ {
         Wait {
             promise: self,

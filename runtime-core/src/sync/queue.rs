@@ -285,7 +285,7 @@ impl<T, O: QueueOrder<T>> GenericQueue<T, O> {
     ///
     /// # Cancellation safety
     ///
-    /// Cancel safe: if the future is dropped before it completes, the item
+    /// Cancel safety: yes. If the future is dropped before it completes, the item
     /// was not put (it is dropped with the future), and a free slot already
     /// promised to it goes to the next waiting `put`.
     pub fn put(&self, item: T) -> impl Future<Output = Result<(), Closed<T>>> + '_ {
@@ -302,7 +302,7 @@ impl<T, O: QueueOrder<T>> GenericQueue<T, O> {
     ///
     /// # Cancellation safety
     ///
-    /// Cancel safe: a dropped `get` has taken no item; if an item was
+    /// Cancel safety: yes. A dropped `get` has taken no item; if an item was
     /// already promised to it, the promise passes to the next waiting `get`
     /// (or back to the queue).
     pub fn get(&self) -> impl Future<Output = Result<T, Closed>> + '_ {
@@ -372,7 +372,7 @@ impl<T, O: QueueOrder<T>> GenericQueue<T, O> {
     ///
     /// # Cancellation safety
     ///
-    /// Cancel safe: dropping it just stops waiting.
+    /// Cancel safety: yes. Dropping it just stops waiting.
     pub fn join(&self) -> impl Future<Output = ()> + '_ {
         Join {
             shared: &self.shared,

@@ -78,7 +78,7 @@ impl<T> RwLock<T> {
     ///
     /// # Cancellation safety
     ///
-    /// Cancel safe and fair: dropping the future leaves the queue and passes
+    /// Cancel safety: yes, and fair. Dropping the future leaves the queue and passes
     /// on anything already handed to it.
     pub async fn read(&self) -> RwLockReadGuard<'_, T> {
         self.acquire(1).await;
@@ -92,7 +92,7 @@ impl<T> RwLock<T> {
     ///
     /// # Cancellation safety
     ///
-    /// As [`read`](Self::read); a writer dropped while it was collecting
+    /// Cancel safety: yes, as [`read`](Self::read); a writer dropped while it was collecting
     /// permits hands them to the waiters behind it.
     pub async fn write(&self) -> RwLockWriteGuard<'_, T> {
         self.acquire(MAX_READS).await;
@@ -124,7 +124,7 @@ impl<T> RwLock<T> {
     ///
     /// # Cancellation safety
     ///
-    /// As [`read`](Self::read).
+    /// Cancel safety: yes, as [`read`](Self::read).
     pub async fn read_owned(self: Arc<Self>) -> OwnedRwLockReadGuard<T> {
         self.acquire(1).await;
         OwnedRwLockReadGuard {
@@ -138,7 +138,7 @@ impl<T> RwLock<T> {
     ///
     /// # Cancellation safety
     ///
-    /// As [`write`](Self::write).
+    /// Cancel safety: yes, as [`write`](Self::write).
     pub async fn write_owned(self: Arc<Self>) -> OwnedRwLockWriteGuard<T> {
         self.acquire(MAX_READS).await;
         OwnedRwLockWriteGuard {

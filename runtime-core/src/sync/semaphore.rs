@@ -364,7 +364,7 @@ impl Semaphore {
     ///
     /// # Cancellation safety
     ///
-    /// Cancel safe and fair: dropping the future leaves the queue; permits
+    /// Cancel safety: yes, and fair. Dropping the future leaves the queue; permits
     /// already assigned to it are passed on to the next waiter.
     pub async fn acquire(&self) -> Result<SemaphorePermit<'_>, AcquireError> {
         self.acquire_many(1).await
@@ -375,7 +375,7 @@ impl Semaphore {
     ///
     /// # Cancellation safety
     ///
-    /// As [`acquire`](Self::acquire).
+    /// Cancel safety: yes, as [`acquire`](Self::acquire).
     ///
     /// # Panics
     ///
@@ -425,7 +425,7 @@ impl Semaphore {
     ///
     /// # Cancellation safety
     ///
-    /// As [`acquire`](Self::acquire).
+    /// Cancel safety: yes, as [`acquire`](Self::acquire).
     pub async fn acquire_owned(self: Arc<Self>) -> Result<OwnedSemaphorePermit, AcquireError> {
         self.acquire_many_owned(1).await
     }
@@ -434,7 +434,7 @@ impl Semaphore {
     ///
     /// # Cancellation safety
     ///
-    /// As [`acquire`](Self::acquire).
+    /// Cancel safety: yes, as [`acquire`](Self::acquire).
     pub async fn acquire_many_owned(
         self: Arc<Self>,
         n: usize,

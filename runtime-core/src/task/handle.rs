@@ -19,6 +19,10 @@ use std::task::{Context, Poll};
 /// running and its result is dropped (a panic nobody retrieves is reported
 /// on stderr). To stop the task, call [`cancel`](Task::cancel).
 ///
+/// Cancel safety of awaiting it: yes for `(&mut task).await` (the result
+/// stays in the task until taken); awaiting `task` by value moves the
+/// handle into the future, so dropping that future detaches the task.
+///
 /// ```
 /// # let rt = runtime_core::scheduler::Runtime::new().unwrap();
 /// # rt.block_on(async {

@@ -134,6 +134,9 @@ impl Interval {
     }
 
     /// Waits for the next tick and returns the instant it was scheduled for.
+    ///
+    /// Cancel safety: yes. The schedule moves on only when a tick is returned;
+    /// a dropped `tick` leaves the next tick where it was.
     pub async fn tick(&mut self) -> Instant {
         poll_fn(|cx| self.poll_tick(cx)).await
     }

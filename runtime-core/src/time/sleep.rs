@@ -18,6 +18,9 @@ use std::time::{Duration, Instant};
 /// as the runtime's timer driver gets to it. A `duration` too large to
 /// represent as an `Instant` sleeps for about 30 years.
 ///
+/// Cancel safety: yes. Dropping the `Sleep` cancels its timer; there is
+/// nothing else to lose.
+///
 /// # Panics
 ///
 /// Panics when called outside a runtime, or when the runtime has shut down.
@@ -40,6 +43,8 @@ pub fn sleep(duration: Duration) -> Sleep {
 }
 
 /// Waits until `deadline` is reached (completes at once when it has passed).
+///
+/// Cancel safety: yes, as [`sleep`].
 ///
 /// # Panics
 ///

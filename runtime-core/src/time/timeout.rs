@@ -21,6 +21,9 @@ use std::time::{Duration, Instant};
 ///
 /// This is asyncio's `wait_for` / `timeout()`.
 ///
+/// Cancel safety: as cancel safe as `future`: dropping the `Timeout` drops
+/// it, and cancels the timer.
+///
 /// # Panics
 ///
 /// Panics when called outside a runtime, or when the runtime has shut down.
@@ -45,6 +48,8 @@ pub fn timeout<F: IntoFuture>(duration: Duration, future: F) -> Timeout<F::IntoF
 }
 
 /// Runs `future` until `deadline` at most; like [`timeout`] with an instant.
+///
+/// Cancel safety: as [`timeout`].
 ///
 /// # Panics
 ///

@@ -34,6 +34,9 @@ pub struct UdpSocket {
 
 impl UdpSocket {
     /// Binds to `addr`, trying each resolved address in turn.
+    ///
+    /// Cancel safety: yes. Nothing is bound until it returns (a name lookup
+    /// already running on the blocking pool finishes and is discarded).
     pub async fn bind<A: ToSocketAddrs>(addr: A) -> io::Result<UdpSocket> {
         let handle = current_handle()?;
         let addrs = resolve(addr).await?;
@@ -60,12 +63,18 @@ impl UdpSocket {
     /// Sets the default destination of [`send`](Self::send) and the only
     /// source [`recv`](Self::recv) accepts (the first resolved address that
     /// works).
+    ///
+    /// Cancel safety: yes. A UDP connect only sets the default peer; if
+    /// dropped during the name lookup, the peer is unchanged.
     pub async fn connect<A: ToSocketAddrs>(&self, addr: A) -> io::Result<()> {
         let addrs = resolve(addr).await?;
         try_each(addrs, |addr| async move { self.io.get_ref().connect(addr) }).await
     }
 
     /// Sends a datagram to the connected peer.
+    ///
+    /// Cancel safety: yes. The datagram is sent in one system call when the
+    /// socket is ready; a dropped `send` sent nothing.
     pub async fn send(&self, buf: &[u8]) -> io::Result<usize> {
         let io = self.io.get_ref();
         self.io
@@ -76,6 +85,9 @@ impl UdpSocket {
 
     /// Receives a datagram from the connected peer; a datagram longer than
     /// `buf` is truncated.
+    ///
+    /// Cancel safety: yes. A datagram is taken in one system call when one is
+    /// there; a dropped `recv` received nothing (the datagram stays queued).
     pub async fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
         let io = self.io.get_ref();
         self.io
@@ -85,6 +97,8 @@ impl UdpSocket {
     }
 
     /// Sends a datagram to `target` (its first resolved address).
+    ///
+    /// Cancel safety: yes, as [`send`](Self::send).
     pub async fn send_to<A: ToSocketAddrs>(&self, buf: &[u8], target: A) -> io::Result<usize> {
         let target = resolve(target).await?[0];
         let io = self.io.get_ref();
@@ -95,6 +109,8 @@ impl UdpSocket {
     }
 
     /// Receives a datagram and the address it came from.
+    ///
+    /// Cancel safety: yes, as [`recv`](Self::recv).
     pub async fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
         let io = self.io.get_ref();
         self.io
@@ -104,6 +120,8 @@ impl UdpSocket {
     }
 
     /// Like [`recv_from`](Self::recv_from), but leaves the datagram queued.
+    ///
+    /// Cancel safety: yes: it takes nothing.
     pub async fn peek_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
         let io = self.io.get_ref();
         self.io
@@ -113,11 +131,15 @@ impl UdpSocket {
     }
 
     /// Waits until a datagram may be available.
+    ///
+    /// Cancel safety: yes: it takes nothing.
     pub async fn readable(&self) -> io::Result<()> {
         self.io.readable().await
     }
 
     /// Waits until the socket may accept a datagram.
+    ///
+    /// Cancel safety: yes: it writes nothing.
     pub async fn writable(&self) -> io::Result<()> {
         self.io.writable().await
     }

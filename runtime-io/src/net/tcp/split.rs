@@ -65,6 +65,8 @@ impl ReadHalf<'_> {
     }
 
     /// Like [`TcpStream::peek`].
+    ///
+    /// Cancel safety: yes: it takes nothing.
     pub async fn peek(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         self.0.peek(buf).await
     }
@@ -108,11 +110,15 @@ impl OwnedReadHalf {
     }
 
     /// Like [`TcpStream::peek`].
+    ///
+    /// Cancel safety: yes: it takes nothing.
     pub async fn peek(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         self.stream.peek(buf).await
     }
 
     /// Like [`TcpStream::readable`].
+    ///
+    /// Cancel safety: yes: it takes nothing.
     pub async fn readable(&self) -> io::Result<()> {
         self.stream.readable().await
     }
@@ -135,6 +141,8 @@ impl OwnedWriteHalf {
     }
 
     /// Like [`TcpStream::writable`].
+    ///
+    /// Cancel safety: yes: it writes nothing.
     pub async fn writable(&self) -> io::Result<()> {
         self.stream.writable().await
     }

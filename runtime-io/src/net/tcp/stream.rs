@@ -25,6 +25,13 @@ use crate::reactor::{current_handle, Direction, PollEvented, ReactorHandle};
 /// and write from different tasks, use [`into_split`](Self::into_split) (one
 /// reader and one writer); `async fn` methods such as
 /// [`readable`](Self::readable) and [`peek`](Self::peek) have no such limit.
+///
+/// Cancel safety of reads and writes: `read` and `write` (the extension
+/// methods of [`crate::io`], over `poll_read` / `poll_write`): yes, each
+/// moves bytes in one system call, so a dropped one moved nothing.
+/// `read_exact`, `read_to_end`, `write_all`: no, a dropped one may have
+/// moved part of the data already (keep such a future across a `select!`
+/// loop with `&mut`, or do not race it).
 pub struct TcpStream {
     io: PollEvented<mio::net::TcpStream>,
 }
@@ -34,6 +41,9 @@ impl TcpStream {
     /// are resolved off the calling thread), or anything else
     /// [`ToSocketAddrs`] accepts. Each resolved address is tried in turn; the
     /// last error is returned if none accepts (e.g. `ConnectionRefused`).
+    ///
+    /// Cancel safety: no. Dropping it abandons the attempt: a socket whose
+    /// handshake was under way is closed, and a later `connect` starts over.
     pub async fn connect<A: ToSocketAddrs>(addr: A) -> io::Result<TcpStream> {
         let handle = current_handle()?;
         let addrs = resolve(addr).await?;
@@ -129,6 +139,8 @@ impl TcpStream {
 
     /// Receives data without removing it from the queue: the next read
     /// returns it again. Waits until some data (or end-of-stream) arrives.
+    ///
+    /// Cancel safety: yes: it takes nothing.
     pub async fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
         let io = self.io.get_ref();
         self.io
@@ -139,11 +151,15 @@ impl TcpStream {
 
     /// Waits until the stream may be readable (a read may still find
     /// nothing and return `WouldBlock` from [`try_read`](Self::try_read)).
+    ///
+    /// Cancel safety: yes: it takes nothing.
     pub async fn readable(&self) -> io::Result<()> {
         self.io.readable().await
     }
 
     /// Waits until the stream may be writable.
+    ///
+    /// Cancel safety: yes: it writes nothing.
     pub async fn writable(&self) -> io::Result<()> {
         self.io.writable().await
     }

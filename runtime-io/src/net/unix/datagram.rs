@@ -61,6 +61,9 @@ impl UnixDatagram {
     }
 
     /// Sends a datagram to the connected peer.
+    ///
+    /// Cancel safety: yes. The datagram is sent in one system call when the
+    /// socket is ready; a dropped `send` sent nothing.
     pub async fn send(&self, buf: &[u8]) -> io::Result<usize> {
         let io = self.io.get_ref();
         self.io
@@ -70,6 +73,9 @@ impl UnixDatagram {
     }
 
     /// Receives a datagram from the connected peer.
+    ///
+    /// Cancel safety: yes. A datagram is taken in one system call; a dropped
+    /// `recv` received nothing.
     pub async fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
         let io = self.io.get_ref();
         self.io
@@ -79,6 +85,8 @@ impl UnixDatagram {
     }
 
     /// Sends a datagram to the socket bound at `path`.
+    ///
+    /// Cancel safety: yes, as [`send`](Self::send).
     pub async fn send_to(&self, buf: &[u8], path: impl AsRef<Path>) -> io::Result<usize> {
         let io = self.io.get_ref();
         let path = path.as_ref();
@@ -89,6 +97,8 @@ impl UnixDatagram {
     }
 
     /// Receives a datagram and the address it came from.
+    ///
+    /// Cancel safety: yes, as [`recv`](Self::recv).
     pub async fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
         let io = self.io.get_ref();
         self.io
@@ -98,11 +108,15 @@ impl UnixDatagram {
     }
 
     /// Waits until a datagram may be available.
+    ///
+    /// Cancel safety: yes: it takes nothing.
     pub async fn readable(&self) -> io::Result<()> {
         self.io.readable().await
     }
 
     /// Waits until the socket may accept a datagram.
+    ///
+    /// Cancel safety: yes: it writes nothing.
     pub async fn writable(&self) -> io::Result<()> {
         self.io.writable().await
     }

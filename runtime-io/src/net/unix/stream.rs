@@ -19,12 +19,19 @@ use crate::reactor::{current_handle, PollEvented, ReactorHandle};
 /// [`poll_close`](AsyncWrite::poll_close) shuts the write direction down.
 /// To use the two directions from different tasks, share a reference or use
 /// [`AsyncReadExt::split`](crate::io::AsyncReadExt::split).
+///
+/// Cancel safety of reads and writes: as for
+/// [`TcpStream`](crate::net::TcpStream): `read` and `write` yes (one system
+/// call each), `read_exact`, `read_to_end`, `write_all` no.
 pub struct UnixStream {
     io: PollEvented<mio::net::UnixStream>,
 }
 
 impl UnixStream {
     /// Connects to the socket bound at `path`.
+    ///
+    /// Cancel safety: no. Dropping it abandons the attempt and closes the
+    /// socket.
     pub async fn connect(path: impl AsRef<Path>) -> io::Result<UnixStream> {
         let handle = current_handle()?;
         let stream = UnixStream::from_mio(&handle, mio::net::UnixStream::connect(path)?)?;
@@ -82,11 +89,15 @@ impl UnixStream {
     }
 
     /// Waits until the stream may be readable.
+    ///
+    /// Cancel safety: yes: it takes nothing.
     pub async fn readable(&self) -> io::Result<()> {
         self.io.readable().await
     }
 
     /// Waits until the stream may be writable.
+    ///
+    /// Cancel safety: yes: it writes nothing.
     pub async fn writable(&self) -> io::Result<()> {
         self.io.writable().await
     }

@@ -6,7 +6,7 @@
 # detector and its aliasing model checking every access. The whole suite runs
 # under Stacked Borrows (this nightly's default model), then the task tests
 # again under Tree Borrows, once per scheduling seed 0..MIRI_SEEDS (default 4;
-# each seed interleaves the threads differently). See docs/testing-miri.md for
+# each seed interleaves the threads differently). See the "Miri" section of docs/testing.md for
 # what is covered, what is skipped and why, and the run time.
 #
 # Usage: ci/miri.sh [extra libtest arguments, e.g. a test-name filter]
@@ -39,7 +39,7 @@ export MIRIFLAGS="-Zmiri-permissive-provenance ${MIRIFLAGS:-}"
 # `#[cfg_attr(miri, ignore = "...")]` in the code and these, which live in
 # files edited elsewhere (src/time/wheel_tests.rs, src/time/driver_tests.rs)
 # and are skipped here until they carry the same attribute. None touches
-# unsafe code. See docs/testing-miri.md for each reason.
+# unsafe code. See the "Miri" section of docs/testing.md for each reason.
 skips=(
     # 300,000 / 1,000,000 / 400 x 50 timer-wheel operations: hours under miri.
     time::wheel::tests::fires_in_deadline_order_exactly_at_the_deadline

@@ -24,7 +24,10 @@ use std::ffi::c_int;
 use std::fmt;
 use std::future::poll_fn;
 use std::io;
+use std::pin::Pin;
 use std::task::{Context, Poll};
+
+use futures_core::Stream;
 
 use signal_hook::consts::signal as sig;
 use signal_hook_mio::v1_0::Signals;
@@ -165,6 +168,16 @@ impl Signal {
     /// The signal this listener waits for.
     pub fn kind(&self) -> SignalKind {
         self.kind
+    }
+}
+
+/// One item per (coalesced) delivery; the stream ends when the reactor shuts
+/// down, as [`Signal::recv`] returns `None` then.
+impl Stream for Signal {
+    type Item = ();
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<()>> {
+        self.get_mut().poll_recv(cx)
     }
 }
 

@@ -59,9 +59,11 @@ use crate::coop;
 use crate::loom::sync::atomic::{AtomicUsize, Ordering::*};
 use crate::loom::sync::{Arc, Mutex};
 use crate::scheduler::park::blocking_wait;
+use futures_core::Stream;
 use std::collections::VecDeque;
 use std::fmt;
 use std::future::poll_fn;
+use std::pin::Pin;
 use std::task::{ready, Context, Poll, Waker};
 
 /// Creates a bounded channel buffering up to `capacity` values; `send`
@@ -444,7 +446,15 @@ impl<T> Receiver<T> {
     /// Cancel safety: yes. If the future is dropped, no value was taken from the
     /// channel.
     pub async fn recv(&mut self) -> Option<T> {
-        poll_fn(|cx| self.chan.poll_recv(&mut self.taken, cx)).await
+        poll_fn(|cx| self.poll_recv(cx)).await
+    }
+
+    /// Poll-style [`recv`](Self::recv), for hand-written futures: `Ready`
+    /// with the next value, `Ready(None)` once the channel has ended, else
+    /// `Pending` with the waker of `cx` stored (only the most recent one).
+    /// The receiver is also a [`Stream`] of its values.
+    pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<T>> {
+        self.chan.poll_recv(&mut self.taken, cx)
     }
 
     /// Receives at least one and at most `limit` values into `buf`, waiting
@@ -512,6 +522,11 @@ impl<T> UnboundedReceiver<T> {
         self.inner.recv().await
     }
 
+    /// See [`Receiver::poll_recv`].
+    pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<T>> {
+        self.inner.poll_recv(cx)
+    }
+
     /// See [`Receiver::recv_many`].
     ///
     /// # Cancellation safety
@@ -550,6 +565,52 @@ impl<T> UnboundedReceiver<T> {
     /// See [`Receiver::is_empty`].
     pub fn is_empty(&self) -> bool {
         self.inner.is_empty()
+    }
+}
+
+// A receiver never pins the values it holds (they are moved in and out of
+// the buffers), so it can be moved while a poll is pending whatever `T` is.
+impl<T> Unpin for Receiver<T> {}
+impl<T> Unpin for UnboundedReceiver<T> {}
+
+/// The values in the order they were sent; the stream ends when the channel
+/// does (see [`Receiver::recv`]).
+///
+/// ```
+/// # runtime_core::time::block_on_with_timer(async {
+/// use futures_util::StreamExt;
+/// use runtime_core::sync::mpsc;
+///
+/// let (tx, rx) = mpsc::channel(4);
+/// for i in 0..3 {
+///     tx.send(i).await.unwrap();
+/// }
+/// drop(tx);
+/// assert_eq!(rx.collect::<Vec<_>>().await, [0, 1, 2]);
+/// # });
+/// ```
+impl<T> Stream for Receiver<T> {
+    type Item = T;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
+        self.get_mut().poll_recv(cx)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.len(), None)
+    }
+}
+
+/// See the [`Stream` impl of `Receiver`](Receiver#impl-Stream-for-Receiver<T>).
+impl<T> Stream for UnboundedReceiver<T> {
+    type Item = T;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
+        self.get_mut().poll_recv(cx)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.inner.size_hint()
     }
 }
 

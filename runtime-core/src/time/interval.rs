@@ -2,7 +2,9 @@
 
 use crate::loom::sync::Arc;
 use crate::time::{current_driver, far_future, Sleep, TimeDriver};
+use futures_core::Stream;
 use std::future::poll_fn;
+use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
@@ -194,3 +196,28 @@ impl Interval {
 #[cfg(all(test, not(runtime_loom)))]
 #[path = "interval_tests.rs"]
 mod tests;
+
+/// The ticks as a stream (each item the instant the tick was scheduled
+/// for); it never ends.
+///
+/// ```
+/// # runtime_core::time::block_on_with_timer(async {
+/// use futures_util::StreamExt;
+/// use runtime_core::time::{interval, Duration};
+///
+/// let ticks = interval(Duration::from_millis(2)).take(3);
+/// let at: Vec<_> = ticks.collect().await;
+/// assert_eq!(at[2] - at[0], Duration::from_millis(4));
+/// # });
+/// ```
+impl Stream for Interval {
+    type Item = Instant;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Instant>> {
+        self.get_mut().poll_tick(cx).map(Some)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (usize::MAX, None)
+    }
+}

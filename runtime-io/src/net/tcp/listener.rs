@@ -3,7 +3,10 @@
 use std::fmt;
 use std::io;
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::task::{Context, Poll};
+
+use futures_core::Stream;
 
 use super::TcpStream;
 use crate::net::addr::{resolve, try_each, ToSocketAddrs};
@@ -94,6 +97,17 @@ impl TcpListener {
             .map(|result| result.and_then(|(stream, addr)| Ok((self.wrap(stream)?, addr))))
     }
 
+    /// The accepted connections as a [`Stream`] (the peer addresses are
+    /// dropped; use [`accept`](Self::accept) to keep them). Like
+    /// `std::net::TcpListener::incoming`, it never ends, and an accept error
+    /// (running out of descriptors, say) is an item, not the end: the
+    /// listener is still good, and the caller decides whether to back off.
+    ///
+    /// Cancel safety: yes, as for `accept`.
+    pub fn incoming(&self) -> Incoming<'_> {
+        Incoming { listener: self }
+    }
+
     fn wrap(&self, stream: mio::net::TcpStream) -> io::Result<TcpStream> {
         let handle = self.io.registration().handle();
         TcpStream::from_mio(handle, stream)
@@ -126,5 +140,22 @@ impl fmt::Debug for TcpListener {
 impl std::os::fd::AsFd for TcpListener {
     fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
         self.io.get_ref().as_fd()
+    }
+}
+
+/// The stream of connections accepted by a [`TcpListener`]; made by
+/// [`TcpListener::incoming`].
+#[derive(Debug)]
+pub struct Incoming<'a> {
+    listener: &'a TcpListener,
+}
+
+impl Stream for Incoming<'_> {
+    type Item = io::Result<TcpStream>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.listener
+            .poll_accept(cx)
+            .map(|accepted| Some(accepted.map(|(stream, _)| stream)))
     }
 }

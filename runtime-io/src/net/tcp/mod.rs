@@ -4,6 +4,6 @@ mod listener;
 mod split;
 mod stream;
 
-pub use listener::TcpListener;
+pub use listener::{Incoming, TcpListener};
 pub use split::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, ReuniteError, WriteHalf};
 pub use stream::TcpStream;

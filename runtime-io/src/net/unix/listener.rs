@@ -4,7 +4,10 @@ use std::fmt;
 use std::io;
 use std::os::unix::net::SocketAddr;
 use std::path::Path;
+use std::pin::Pin;
 use std::task::{Context, Poll};
+
+use futures_core::Stream;
 
 use super::UnixStream;
 use crate::reactor::{current_handle, Direction, PollEvented};
@@ -58,6 +61,17 @@ impl UnixListener {
             .map(|result| result.and_then(|(stream, addr)| Ok((self.wrap(stream)?, addr))))
     }
 
+    /// The accepted connections as a [`Stream`] (the peer addresses are
+    /// dropped; use [`accept`](Self::accept) to keep them). Like
+    /// `std::net::TcpListener::incoming`, it never ends, and an accept error
+    /// (running out of descriptors, say) is an item, not the end: the
+    /// listener is still good, and the caller decides whether to back off.
+    ///
+    /// Cancel safety: yes, as for `accept`.
+    pub fn incoming(&self) -> Incoming<'_> {
+        Incoming { listener: self }
+    }
+
     fn wrap(&self, stream: mio::net::UnixStream) -> io::Result<UnixStream> {
         UnixStream::from_mio(self.io.registration().handle(), stream)
     }
@@ -79,5 +93,22 @@ impl fmt::Debug for UnixListener {
 impl std::os::fd::AsFd for UnixListener {
     fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
         self.io.get_ref().as_fd()
+    }
+}
+
+/// The stream of connections accepted by a [`UnixListener`]; made by
+/// [`UnixListener::incoming`].
+#[derive(Debug)]
+pub struct Incoming<'a> {
+    listener: &'a UnixListener,
+}
+
+impl Stream for Incoming<'_> {
+    type Item = io::Result<UnixStream>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.listener
+            .poll_accept(cx)
+            .map(|accepted| Some(accepted.map(|(stream, _)| stream)))
     }
 }

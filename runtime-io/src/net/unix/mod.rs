@@ -7,6 +7,6 @@ mod listener;
 mod stream;
 
 pub use datagram::UnixDatagram;
-pub use listener::UnixListener;
+pub use listener::{Incoming, UnixListener};
 pub use std::os::unix::net::SocketAddr;
 pub use stream::UnixStream;

@@ -3,7 +3,9 @@
 //! [`runtime`](https://example.invalid/runtime) crate.
 //!
 //! Applications depend on the `runtime` facade, which re-exports this crate's
-//! public items under the names in the project's DESIGN.md.
+//! public items under the names users see (`runtime::spawn`,
+//! `runtime::sync`, `runtime::time`, ...); docs/architecture.md in the
+//! repository maps each crate's modules to those paths.
 
 #![warn(missing_docs)]
 

@@ -1,12 +1,12 @@
 //! `SharedRef`: how a runtime task finds its runtime.
 //!
 //! Each task cell stores its scheduler (`raw.rs`). For runtime tasks that
-//! used to be a `Handle`, an `Arc<Shared>` clone: two atomic read-modify-
-//! writes per task on one counter shared by every thread of the runtime
-//! (the increment at spawn, the decrement when the cell is freed, usually
-//! on another worker), so the counter's cache line bounced between workers
-//! on every spawn. `SharedRef` is a plain pointer to the runtime's `Shared`
-//! instead; nothing is counted per task.
+//! is a `SharedRef`: a plain pointer to the runtime's `Shared`, with
+//! nothing counted per task. (A counted `Arc<Shared>` per task would cost
+//! two atomic read-modify-writes on one counter shared by every thread of
+//! the runtime, the increment at spawn and the decrement when the cell is
+//! freed, usually on another worker: that cache line would bounce between
+//! workers on every spawn.)
 //!
 //! # Why the pointer stays valid
 //!

@@ -168,3 +168,59 @@ pub fn wait_for(limit: Duration, what: &str, cond: impl Fn() -> bool) {
         std::thread::sleep(Duration::from_millis(1));
     }
 }
+
+/// Counts drops: a future or value holding one adds 1 to the counter when
+/// dropped. `created` counts constructions, so a case can check "every one
+/// dropped exactly once": `dropped == created` at the end (more would mean
+/// a double drop of something counted once, fewer a leak).
+#[derive(Clone, Default)]
+pub struct DropCounter {
+    pub created: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    pub dropped: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+/// One counted value (see [`DropCounter`]).
+pub struct Counted(std::sync::Arc<std::sync::atomic::AtomicUsize>);
+
+impl DropCounter {
+    pub fn guard(&self) -> Counted {
+        self.created
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Counted(self.dropped.clone())
+    }
+    pub fn created(&self) -> usize {
+        self.created.load(std::sync::atomic::Ordering::SeqCst)
+    }
+    pub fn dropped(&self) -> usize {
+        self.dropped.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+/// Polls `fut` to completion on this plain thread (no runtime), parking
+/// between polls: a minimal foreign executor.
+pub fn block_on_plain<F: std::future::Future>(fut: F) -> F::Output {
+    struct ThreadWaker(std::thread::Thread);
+    impl std::task::Wake for ThreadWaker {
+        fn wake(self: std::sync::Arc<Self>) {
+            self.0.unpark();
+        }
+        fn wake_by_ref(self: &std::sync::Arc<Self>) {
+            self.0.unpark();
+        }
+    }
+    let waker = std::task::Waker::from(std::sync::Arc::new(ThreadWaker(std::thread::current())));
+    let mut cx = std::task::Context::from_waker(&waker);
+    let mut fut = std::pin::pin!(fut);
+    loop {
+        if let std::task::Poll::Ready(out) = fut.as_mut().poll(&mut cx) {
+            return out;
+        }
+        std::thread::park();
+    }
+}

@@ -11,7 +11,7 @@ use super::shared::{Remote, Shared};
 use super::watchdog::{CoarseClock, Watchdog};
 use super::worker::Core;
 use super::{Config, Flavor, Handle, Runtime};
-use crate::loom::sync::atomic::AtomicBool;
+use crate::loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering::Relaxed};
 use crate::loom::sync::{Arc, Mutex};
 use crate::task::registry::Registry;
 use std::io;
@@ -235,6 +235,10 @@ impl Builder {
                 self.stack_size,
             ),
             drivers,
+            // The `Runtime`'s own count; each worker adds one before it
+            // starts.
+            driver_users: AtomicUsize::new(1),
+            driver_thread: Mutex::new(Some(driver_thread)),
             clock: CoarseClock::new(),
             fatal: Mutex::new(None),
             block_on_waiters: Mutex::new(Vec::new()),
@@ -251,12 +255,7 @@ impl Builder {
         match self.flavor {
             Flavor::CurrentThread => {
                 *handle.shared.cores.lock() = cores;
-                Ok(Runtime::new_parts(
-                    handle,
-                    Vec::new(),
-                    driver_thread,
-                    watchdog,
-                ))
+                Ok(Runtime::new_parts(handle, Vec::new(), watchdog))
             }
             Flavor::MultiThread => {
                 let mut threads = Vec::with_capacity(num_workers);
@@ -267,16 +266,19 @@ impl Builder {
                     if let Some(size) = self.stack_size {
                         builder = builder.stack_size(size);
                     }
+                    handle.shared.driver_users.fetch_add(1, Relaxed);
                     match builder.spawn(move || super::worker::run(h, core)) {
                         Ok(t) => threads.push(t),
                         Err(e) => {
+                            // This worker never started: it will not leave.
+                            handle.shared.driver_users.fetch_sub(1, Relaxed);
                             // Stop the workers already started.
-                            drop(Runtime::new_parts(handle, threads, driver_thread, watchdog));
+                            drop(Runtime::new_parts(handle, threads, watchdog));
                             return Err(e);
                         }
                     }
                 }
-                Ok(Runtime::new_parts(handle, threads, driver_thread, watchdog))
+                Ok(Runtime::new_parts(handle, threads, watchdog))
             }
         }
     }

@@ -2,7 +2,6 @@
 //! the entry point from synchronous code (asyncio's `run`).
 
 use super::context::{self, EnterGuard, WorkerContext};
-use super::driver::DriverThread;
 use super::watchdog::Watchdog;
 use super::{park, Builder, Flavor, Handle, Shared};
 use crate::coop;
@@ -32,7 +31,6 @@ use std::time::Duration;
 pub struct Runtime {
     handle: Handle,
     workers: Vec<JoinHandle<()>>,
-    driver_thread: Option<DriverThread>,
     watchdog: Option<Watchdog>,
 }
 
@@ -45,13 +43,11 @@ impl Runtime {
     pub(crate) fn new_parts(
         handle: Handle,
         workers: Vec<JoinHandle<()>>,
-        driver_thread: DriverThread,
         watchdog: Option<Watchdog>,
     ) -> Runtime {
         Runtime {
             handle,
             workers,
-            driver_thread: Some(driver_thread),
             watchdog,
         }
     }
@@ -99,6 +95,11 @@ impl Runtime {
     /// Shuts down, waiting at most `timeout` for the workers and the
     /// blocking pool to stop. Blocking closures still running then are left
     /// to finish on their own threads.
+    ///
+    /// A worker still inside a poll at the deadline is left to finish that
+    /// poll too: the task's timers and sockets keep working until it
+    /// returns (the I/O and time drivers stop only when the last worker has
+    /// left), then the task is cancelled and the worker exits.
     pub fn shutdown_timeout(mut self, timeout: Duration) {
         self.shutdown(Some(timeout));
     }
@@ -153,10 +154,10 @@ impl Runtime {
         let remaining = deadline.map(|d| d.saturating_duration_since(std::time::Instant::now()));
         shared.blocking.shutdown(remaining);
         // Last: tasks that were cancelled above have dropped their timers
-        // and sockets already.
-        if let Some(thread) = self.driver_thread.take() {
-            shared.drivers.shutdown(thread);
-        }
+        // and sockets already. The drivers stop here if every worker has
+        // left; otherwise the last worker to leave stops them
+        // (`Shared::release_drivers` says why).
+        shared.release_drivers();
     }
 }
 

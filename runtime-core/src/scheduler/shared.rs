@@ -2,7 +2,7 @@
 //! where a spawned or woken task goes, and whom it wakes.
 
 use super::blocking::BlockingPool;
-use super::driver::Drivers;
+use super::driver::{DriverThread, Drivers};
 use super::failure::{emit, Policy};
 use super::idle::Idle;
 use super::park::Unparker;
@@ -11,7 +11,7 @@ use super::stats::WorkerStats;
 use super::watchdog::CoarseClock;
 use super::worker::Core;
 use super::{context, Config, Flavor};
-use crate::loom::sync::atomic::{fence, AtomicBool, Ordering::*};
+use crate::loom::sync::atomic::{fence, AtomicBool, AtomicUsize, Ordering::*};
 use crate::loom::sync::Mutex;
 use crate::task::raw::{Notified, RawTask};
 use crate::task::registry::Registry;
@@ -34,6 +34,13 @@ pub(crate) struct Shared {
     pub(crate) cores: Mutex<Vec<Box<Core>>>,
     pub(crate) blocking: BlockingPool,
     pub(crate) drivers: Drivers,
+    /// Threads that may still poll this runtime's tasks, or drop their
+    /// timers and sockets: each multi-thread worker, plus one for the
+    /// `Runtime` itself until its shutdown is done. The last to leave stops
+    /// the drivers ([`release_drivers`](Self::release_drivers)).
+    pub(crate) driver_users: AtomicUsize,
+    /// What stops the drivers, taken by the last driver user.
+    pub(crate) driver_thread: Mutex<Option<DriverThread>>,
     /// Milliseconds since start, advanced by the watchdog (task ages).
     pub(crate) clock: CoarseClock,
     /// Set by the `ShutdownRuntime` failure policy: `block_on` panics with it.
@@ -189,6 +196,40 @@ impl Shared {
     pub(crate) fn check_fatal(&self) {
         if let Some(report) = self.fatal.lock().clone() {
             panic!("runtime shut down by its unhandled-failure policy (ShutdownRuntime): {report}");
+        }
+    }
+
+    /// A driver user (a worker leaving its loop, or the `Runtime` at the
+    /// end of its shutdown) is done with the drivers; the last one stops
+    /// them.
+    ///
+    /// Why the last, and not the `Runtime`: `shutdown_timeout` stops
+    /// waiting for a worker at its deadline, and a worker still inside a
+    /// poll then goes on running that task's code, which may make, poll
+    /// and drop timers and sockets until the poll returns. Stopping the
+    /// drivers under it would make its next timer panic ("the runtime that
+    /// owns this timer has shut down") and, under `Policy::Abort`, abort
+    /// the process. So, as in Tokio (where the last worker to hand back its
+    /// core stops the drivers), the drivers outlive every worker: timers
+    /// keep firing and sockets keep working for a poll that outlived the
+    /// deadline, and when it returns its worker cancels the task, leaves,
+    /// and stops the drivers. The same holds when a runtime is dropped
+    /// from one of its own tasks. Code off the workers (a blocking closure
+    /// or a `Handle::block_on` thread still running after shutdown
+    /// returned) is not counted: once the drivers stop it sees a timer
+    /// panic or a shut-down socket error, as in Tokio.
+    ///
+    /// The counter is decremented with `AcqRel`: the last user's
+    /// `fetch_sub` reads every earlier one, so everything the other users
+    /// did with the drivers (their last timer dropped, their sockets
+    /// closed) happens before the drivers stop.
+    pub(crate) fn release_drivers(&self) {
+        if self.driver_users.fetch_sub(1, AcqRel) != 1 {
+            return;
+        }
+        let thread = self.driver_thread.lock().take();
+        if let Some(thread) = thread {
+            self.drivers.shutdown(thread);
         }
     }
 

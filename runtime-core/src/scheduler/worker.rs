@@ -146,6 +146,10 @@ impl Core {
 pub(crate) fn run(handle: Handle, core: Box<Core>) {
     let shared = handle.shared.clone();
     let worker = Rc::new(WorkerContext::new(&shared, core));
+    // Declared first, so dropped last: after the loop and the shutdown
+    // work, also if the thread unwinds, this worker stops using the
+    // drivers, and the last one out stops them.
+    let _release = ReleaseDrivers(&shared);
     let _handle_guard = context::enter(handle);
     let _driving = context::enter_driving(Some(worker.clone()));
 
@@ -175,6 +179,15 @@ pub(crate) fn run(handle: Handle, core: Box<Core>) {
         park(&worker, &shared);
     }
     shutdown_worker(&worker, &shared);
+}
+
+/// A worker's count in `Shared::driver_users`, given back when dropped.
+struct ReleaseDrivers<'a>(&'a Shared);
+
+impl Drop for ReleaseDrivers<'_> {
+    fn drop(&mut self) {
+        self.0.release_drivers();
+    }
 }
 
 /// Polls one task under a fresh cooperative budget. Once shutdown has begun

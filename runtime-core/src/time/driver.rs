@@ -194,18 +194,24 @@ impl TimeDriver {
         self.inner.lock().unpark = Some(f);
     }
 
-    /// Shuts down: wakes every pending timer. Afterwards polling a pending
-    /// `Sleep` of this driver, or creating one, panics.
+    /// Shuts down: wakes every pending timer and drops the unpark callback
+    /// (nothing will register any more, so nobody needs interrupting; and
+    /// the callback may own a handle to whoever drives this driver, which
+    /// in turn owns the driver: dropping it breaks any such cycle).
+    /// Afterwards polling a pending `Sleep` of this driver, or creating
+    /// one, panics.
     pub fn shutdown(&self) {
-        let entries = {
+        let (entries, unpark) = {
             let mut inner = self.inner.lock();
             self.shutdown.store(true, Ordering::Release);
             let entries = inner.wheel.drain();
             for entry in &entries {
                 entry.shared.shut_down();
             }
-            entries
+            (entries, inner.unpark.take())
         };
+        // Dropped outside the lock: it may free the I/O reactor.
+        drop(unpark);
         for entry in entries {
             if let Some(waker) = entry.waker {
                 waker.wake();

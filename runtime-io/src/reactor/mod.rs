@@ -253,6 +253,14 @@ impl ReactorHandle {
         let _ = self.inner.waker.wake();
     }
 
+    /// A handle that does not keep the reactor alive (for callbacks the
+    /// reactor itself owns, such as the time driver's unpark).
+    pub(crate) fn downgrade(&self) -> WeakReactorHandle {
+        WeakReactorHandle {
+            inner: Arc::downgrade(&self.inner),
+        }
+    }
+
     /// Whether the reactor has shut down (its sources all fail).
     pub fn is_shutdown(&self) -> bool {
         self.inner.shut_down.load(Acquire)
@@ -296,6 +304,21 @@ impl ReactorHandle {
     #[cfg(test)]
     fn registered_sources(&self) -> usize {
         self.inner.registrations().len()
+    }
+}
+
+/// A [`ReactorHandle`] that does not keep the reactor alive.
+#[derive(Clone)]
+pub(crate) struct WeakReactorHandle {
+    inner: std::sync::Weak<Inner>,
+}
+
+impl WeakReactorHandle {
+    /// [`ReactorHandle::unpark`] if the reactor still exists.
+    pub(crate) fn unpark(&self) {
+        if let Some(inner) = self.inner.upgrade() {
+            let _ = inner.waker.wake();
+        }
     }
 }
 

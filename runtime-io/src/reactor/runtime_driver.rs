@@ -60,7 +60,14 @@ pub fn io_driver_factory() -> IoDriverFactory {
         let hook: TimerHook = Box::new(move || timers.turn());
         let reactor = Reactor::start_shared(format!("{thread_name}-io"), Some(hook))?;
         let handle = reactor.handle();
-        let unpark = handle.clone();
+        // The unpark holds the reactor weakly. The reactor owns the hook,
+        // the hook owns the time driver, and the time driver owns this
+        // closure: a strong `ReactorHandle` here would close a reference
+        // cycle, and no runtime with I/O would ever free its reactor (the
+        // epoll fd, the registry's cloned fd and the waker's eventfd leaked
+        // per runtime). Once the reactor is gone there is no poll to
+        // interrupt, so a failed upgrade has nothing to do.
+        let unpark = handle.downgrade();
         time.set_unpark(Arc::new(move || unpark.unpark()));
         let driver: Arc<dyn IoDriver> = Arc::new(RuntimeIoDriver {
             reactor: Mutex::new(Some(reactor)),

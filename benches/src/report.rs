@@ -80,6 +80,62 @@ pub fn memory_table(row: &MemoryRow, tasks: usize) -> String {
     )
 }
 
+/// Idle cost: wake-ups and CPU per idle second on each runtime (the
+/// `idle` binary).
+#[derive(Debug, Clone)]
+pub struct IdleRow {
+    /// Voluntary context switches per idle second, runtime, tokio, smol (in
+    /// [`crate::Which::ALL`] order).
+    pub wakeups: [f64; 3],
+    /// CPU microseconds per idle second, same order.
+    pub cpu_us: [f64; 3],
+}
+
+impl IdleRow {
+    /// Parses the `--raw` output of the `idle` binary: lines
+    /// `idle <runtime> <wake-ups/s> <CPU µs/s>`.
+    pub fn parse(raw: &str) -> Option<IdleRow> {
+        let mut found = [None; 3];
+        for line in raw.lines() {
+            let words: Vec<&str> = line.split_whitespace().collect();
+            let ["idle", name, wakeups, cpu] = words[..] else {
+                continue;
+            };
+            if let Some(i) = crate::Which::ALL.iter().position(|w| w.name() == name) {
+                if let (Ok(w), Ok(c)) = (wakeups.parse::<f64>(), cpu.parse::<f64>()) {
+                    found[i] = Some((w, c));
+                }
+            }
+        }
+        let [Some(rt), Some(tokio), Some(smol)] = found else {
+            return None;
+        };
+        Some(IdleRow {
+            wakeups: [rt.0, tokio.0, smol.0],
+            cpu_us: [rt.1, tokio.1, smol.1],
+        })
+    }
+}
+
+/// Smallest peer / runtime: above 1.00 means `runtime` spends less.
+fn least_peer_ratio([rt, tokio, smol]: [f64; 3]) -> f64 {
+    tokio.min(smol) / rt.max(f64::MIN_POSITIVE)
+}
+
+/// The idle-cost table as Markdown: two rows of the `idle` workload.
+pub fn idle_table(row: &IdleRow) -> String {
+    let [w_rt, w_tokio, w_smol] = row.wakeups;
+    let [c_rt, c_tokio, c_smol] = row.cpu_us;
+    format!(
+        "| workload | runtime | tokio | smol | ratio |\n\
+         | --- | ---: | ---: | ---: | ---: |\n\
+         | idle (1 listener, 1 h timer), wake-ups / idle s | {w_rt:.1} | {w_tokio:.1} | {w_smol:.1} | {:.2} |\n\
+         | idle (1 listener, 1 h timer), CPU µs / idle s | {c_rt:.0} | {c_tokio:.0} | {c_smol:.0} | {:.2} |\n",
+        least_peer_ratio(row.wakeups),
+        least_peer_ratio(row.cpu_us),
+    )
+}
+
 /// Cores (`available_parallelism`) and CPU model (`/proc/cpuinfo`).
 pub fn machine() -> String {
     let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
@@ -142,5 +198,23 @@ mod tests {
         assert_eq!(row.bytes, [200.0, 300.5, 100.0]);
         assert!((row.ratio() - 0.5).abs() < 1e-9);
         assert!(MemoryRow::parse("idle_memory runtime 1\n").is_none());
+    }
+
+    #[test]
+    fn parses_idle_output() {
+        let raw = "idle runtime 2 100\nnoise\nidle tokio 1 50\nidle smol 4 400\n";
+        let row = IdleRow::parse(raw).expect("three runtimes");
+        assert_eq!(row.wakeups, [2.0, 1.0, 4.0]);
+        assert_eq!(row.cpu_us, [100.0, 50.0, 400.0]);
+        let table = idle_table(&row);
+        assert!(
+            table.contains("wake-ups / idle s | 2.0 | 1.0 | 4.0 | 0.50 |"),
+            "{table}"
+        );
+        assert!(
+            table.contains("CPU µs / idle s | 100 | 50 | 400 | 0.50 |"),
+            "{table}"
+        );
+        assert!(IdleRow::parse("idle runtime 1 1\n").is_none());
     }
 }

@@ -15,6 +15,19 @@ pub fn median(samples: &[Duration]) -> Option<Duration> {
     }
 }
 
+/// The median of `values` (mean of the two middle ones for an even
+/// count); `None` when empty. NaNs sort last.
+pub fn median_f64(values: &[f64]) -> Option<f64> {
+    let mut sorted = values.to_vec();
+    sorted.sort_unstable_by(f64::total_cmp);
+    let n = sorted.len();
+    match n {
+        0 => None,
+        _ if n % 2 == 1 => Some(sorted[n / 2]),
+        _ => Some((sorted[n / 2 - 1] + sorted[n / 2]) / 2.0),
+    }
+}
+
 /// CPU time used so far by the whole process (all threads, user + system),
 /// from `clock_gettime(CLOCK_PROCESS_CPUTIME_ID)`.
 pub fn process_cpu_time() -> Duration {
@@ -58,6 +71,9 @@ mod tests {
             Some(ms(2) + ms(1) / 2)
         );
         assert_eq!(median(&[]), None);
+        assert_eq!(median_f64(&[3.0, 1.0, 2.0]), Some(2.0));
+        assert_eq!(median_f64(&[4.0, 1.0, 2.0, 3.0]), Some(2.5));
+        assert_eq!(median_f64(&[]), None);
     }
 
     #[test]

@@ -17,13 +17,17 @@
 //! built but stay idle) and prints its medians instead of the table, so
 //! that `perf`, `strace -c` or callgrind see one runtime only.
 //!
+//! The `idle` rows (wake-ups and CPU per idle second, unless `--filter`
+//! excludes them) come the same way from the `idle` binary, which measures
+//! each runtime in a child process of its own.
+//!
 //! The `idle_memory` row (unless `--filter` excludes it) comes from the
 //! `idle_memory` binary, run as a subprocess with the same `--workers`
 //! because it needs a counting global allocator. Under `cargo run`, `ratio`
 //! first builds it with the same cargo (`$CARGO`) and profile; otherwise it
 //! must sit next to `ratio`.
 
-use benches::report::{self, MemoryRow, Row};
+use benches::report::{self, IdleRow, MemoryRow, Row};
 use benches::stats::{fmt_duration, median, process_cpu_time};
 use benches::{workloads, Runtimes, Which, Workload, DEFAULT_WORKERS};
 use std::path::PathBuf;
@@ -131,40 +135,61 @@ fn measure(w: &Workload, args: &Args) -> std::io::Result<Row> {
 /// Parked tasks per runtime for the `idle_memory` row.
 const IDLE_TASKS: usize = 500_000;
 
-/// Builds (under `cargo run`) and runs `idle_memory --raw`.
-fn idle_memory(workers: usize) -> Result<MemoryRow, String> {
+/// Builds (under `cargo run`) and runs the sibling binary `name` with
+/// `args`; returns its stdout.
+fn run_sibling(name: &str, args: &[String]) -> Result<String, String> {
     let exe = std::env::current_exe().map_err(|e| format!("current_exe: {e}"))?;
     let dir = exe.parent().ok_or("ratio has no parent directory")?;
-    let bin: PathBuf = dir.join(format!("idle_memory{}", std::env::consts::EXE_SUFFIX));
+    let bin: PathBuf = dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
     if let Some(cargo) = std::env::var_os("CARGO") {
         let mut build = Command::new(cargo);
-        build.args(["build", "--quiet", "-p", "benches", "--bin", "idle_memory"]);
+        build.args(["build", "--quiet", "-p", "benches", "--bin", name]);
         if dir.file_name().is_some_and(|d| d == "release") {
             build.arg("--release");
         }
         let status = build.status().map_err(|e| format!("cargo build: {e}"))?;
         if !status.success() {
-            return Err(format!("building idle_memory failed: {status}"));
+            return Err(format!("building {name} failed: {status}"));
         }
     }
     if !bin.exists() {
         return Err(format!(
-            "{} not found: run `cargo build --release -p benches --bin idle_memory` first",
+            "{} not found: run `cargo build --release -p benches --bin {name}` first",
             bin.display()
         ));
     }
-    eprintln!("idle_memory: running {}", bin.display());
+    eprintln!("{name}: running {}", bin.display());
     let out = Command::new(&bin)
-        .args(["--raw", "--workers", &workers.to_string()])
-        .args(["--tasks", &IDLE_TASKS.to_string()])
+        .args(args)
         .stderr(std::process::Stdio::inherit())
         .output()
         .map_err(|e| format!("running {}: {e}", bin.display()))?;
     if !out.status.success() {
-        return Err(format!("idle_memory failed: {}", out.status));
+        return Err(format!("{name} failed: {}", out.status));
     }
-    MemoryRow::parse(&String::from_utf8_lossy(&out.stdout))
-        .ok_or_else(|| "idle_memory printed no result".to_owned())
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// Runs `idle_memory --raw`.
+fn idle_memory(workers: usize) -> Result<MemoryRow, String> {
+    let args = ["--raw", "--workers", &workers.to_string()]
+        .into_iter()
+        .map(str::to_owned)
+        .chain(["--tasks".to_owned(), IDLE_TASKS.to_string()])
+        .collect::<Vec<_>>();
+    let out = run_sibling("idle_memory", &args)?;
+    MemoryRow::parse(&out).ok_or_else(|| "idle_memory printed no result".to_owned())
+}
+
+/// Runs `idle --raw` (3 reps of a 3 s window per runtime, about 30 s).
+fn idle(workers: usize) -> Result<IdleRow, String> {
+    let args = [
+        "--raw".to_owned(),
+        "--workers".to_owned(),
+        workers.to_string(),
+    ];
+    let out = run_sibling("idle", &args)?;
+    IdleRow::parse(&out).ok_or_else(|| "idle printed no result".to_owned())
 }
 
 fn main() -> ExitCode {
@@ -181,7 +206,11 @@ fn main() -> ExitCode {
     };
     let selected: Vec<&Workload> = workloads::ALL.iter().filter(|w| wanted(w.name)).collect();
     let memory = wanted("idle_memory") && args.only.is_none();
-    if selected.is_empty() && !memory {
+    // "idle" is also a substring of "idle_memory": `--filter idle_memory`
+    // asks for the memory row alone.
+    let idle_cost =
+        wanted("idle") && args.only.is_none() && args.filter.as_deref() != Some("idle_memory");
+    if selected.is_empty() && !memory && !idle_cost {
         eprintln!("no workload matches {:?}", args.filter);
         return ExitCode::FAILURE;
     }
@@ -197,6 +226,7 @@ fn main() -> ExitCode {
     }
     // A failure here still prints the timing table (and then fails).
     let memory_row = memory.then(|| idle_memory(args.workers));
+    let idle_row = idle_cost.then(|| idle(args.workers));
     if let Some(which) = args.only {
         let i = Which::ALL
             .iter()
@@ -238,6 +268,21 @@ fn main() -> ExitCode {
         }
         Some(Err(e)) => {
             eprintln!("idle_memory: {e}");
+            return ExitCode::FAILURE;
+        }
+        None => {}
+    }
+    match idle_row {
+        Some(Ok(row)) => {
+            println!(
+                "\nidle cost, per idle second (one listener in accept, one 1-hour timer; \
+                 wake-ups = voluntary context switches, all threads; \
+                 ratio = smallest peer / runtime; > 1.00: runtime spends less):\n"
+            );
+            print!("{}", report::idle_table(&row));
+        }
+        Some(Err(e)) => {
+            eprintln!("idle: {e}");
             return ExitCode::FAILURE;
         }
         None => {}

@@ -1,0 +1,314 @@
+//! Idle cost: how often an idle runtime wakes up, and how much CPU it burns,
+//! on runtime, Tokio and smol.
+//!
+//! ```text
+//! cargo run --release -p benches --bin idle [-- --workers N --secs S --reps R --raw]
+//! ```
+//!
+//! The program is the same on all three: a multi-thread runtime with
+//! `--workers` workers (default 2), one task waiting in `accept` on a TCP
+//! listener bound to 127.0.0.1, one task sleeping for an hour, nothing
+//! else. Once both tasks are parked (and a settling pause, [`SETTLE`]),
+//! the process records `getrusage(RUSAGE_SELF)`, sleeps through the idle
+//! window (`--secs`, default 3 s), and records it again. The differences:
+//!
+//! - **wake-ups**: voluntary context switches (`ru_nvcsw`), all threads of
+//!   the process: each is a thread that blocked and was woken again;
+//! - **CPU**: user + system time (`ru_utime + ru_stime`), all threads.
+//!
+//! Both are divided by the window's length (per idle second). The figures
+//! include the measuring thread's own sleep (one voluntary switch per
+//! window, i.e. 1/S per second), the same for all three.
+//!
+//! Each runtime is measured in a child process of its own (`--only`), so
+//! that the other two runtimes' threads are not counted; the children run
+//! in turn, runtime, Tokio, smol, `--reps` times (default 3), and the
+//! table shows the medians. `--raw` prints one `idle <runtime>
+//! <wake-ups/s> <CPU µs/s>` line per runtime (what `ratio` reads).
+//!
+//! `runtime` is built as `ratio` builds it (`Runtimes::new`): the default
+//! builder, so the slow-poll watchdog is on unless `RUNTIME_SLOW_POLL=off`.
+
+use benches::report;
+use benches::stats::median_f64;
+use benches::{Which, DEFAULT_WORKERS};
+use std::process::ExitCode;
+use std::time::Duration;
+
+/// How long the runtime is left alone after its tasks parked and before
+/// the window starts (start-up work, the first backstop ticks).
+const SETTLE: Duration = Duration::from_millis(300);
+/// The idle timer: far beyond any window.
+const TIMER: Duration = Duration::from_secs(3600);
+
+/// `getrusage(RUSAGE_SELF)`: voluntary switches, involuntary switches and
+/// user + system CPU time.
+#[derive(Clone, Copy)]
+struct Usage {
+    nvcsw: i64,
+    nivcsw: i64,
+    cpu: Duration,
+}
+
+fn usage() -> Usage {
+    // SAFETY: an all-zero `rusage` is a valid value of this plain C struct.
+    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: `ru` is a valid, writable rusage for the call's duration, and
+    // RUSAGE_SELF is always a valid `who`.
+    let rc = unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut ru) };
+    assert_eq!(rc, 0, "getrusage failed");
+    let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
+    Usage {
+        nvcsw: ru.ru_nvcsw,
+        nivcsw: ru.ru_nivcsw,
+        cpu: tv(ru.ru_utime) + tv(ru.ru_stime),
+    }
+}
+
+/// One idle window's cost, per idle second.
+#[derive(Clone, Copy, Debug)]
+struct Cost {
+    /// Voluntary context switches per second.
+    wakeups: f64,
+    /// Involuntary context switches per second.
+    preempted: f64,
+    /// CPU microseconds per second.
+    cpu_us: f64,
+}
+
+/// Sleeps through the window and returns what the process spent in it.
+fn window(secs: f64) -> Cost {
+    std::thread::sleep(SETTLE);
+    let before = usage();
+    std::thread::sleep(Duration::from_secs_f64(secs));
+    let after = usage();
+    Cost {
+        wakeups: (after.nvcsw - before.nvcsw) as f64 / secs,
+        preempted: (after.nivcsw - before.nivcsw) as f64 / secs,
+        cpu_us: (after.cpu - before.cpu).as_secs_f64() * 1e6 / secs,
+    }
+}
+
+/// Builds `which`, parks the two tasks, measures one window.
+fn measure(which: Which, workers: usize, secs: f64) -> std::io::Result<Cost> {
+    let (parked_tx, parked_rx) = std::sync::mpsc::channel::<()>();
+    let cost = match which {
+        Which::Runtime => {
+            let rt = runtime::Builder::new_multi_thread()
+                .worker_threads(workers)
+                .slow_poll_threshold(slow_poll_threshold())
+                .build()?;
+            let listener = rt.block_on(runtime::net::TcpListener::bind("127.0.0.1:0"))?;
+            let tx = parked_tx.clone();
+            let _accept = rt.spawn(async move {
+                tx.send(()).expect("main waits");
+                let _ = listener.accept().await;
+            });
+            let tx = parked_tx;
+            let _timer = rt.spawn(async move {
+                tx.send(()).expect("main waits");
+                runtime::time::sleep(TIMER).await;
+            });
+            parked_rx.recv().expect("accept task");
+            parked_rx.recv().expect("timer task");
+            window(secs)
+        }
+        Which::Tokio => {
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(workers)
+                .enable_all()
+                .build()?;
+            let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
+            let tx = parked_tx.clone();
+            let _accept = rt.spawn(async move {
+                tx.send(()).expect("main waits");
+                let _ = listener.accept().await;
+            });
+            let tx = parked_tx;
+            let _timer = rt.spawn(async move {
+                tx.send(()).expect("main waits");
+                tokio::time::sleep(TIMER).await;
+            });
+            parked_rx.recv().expect("accept task");
+            parked_rx.recv().expect("timer task");
+            window(secs)
+        }
+        Which::Smol => {
+            let pool = benches::SmolPool::new(workers)?;
+            let listener = smol::block_on(smol::net::TcpListener::bind("127.0.0.1:0"))?;
+            let tx = parked_tx.clone();
+            pool.executor()
+                .spawn(async move {
+                    tx.send(()).expect("main waits");
+                    let _ = listener.accept().await;
+                })
+                .detach();
+            let tx = parked_tx;
+            pool.executor()
+                .spawn(async move {
+                    tx.send(()).expect("main waits");
+                    smol::Timer::after(TIMER).await;
+                })
+                .detach();
+            parked_rx.recv().expect("accept task");
+            parked_rx.recv().expect("timer task");
+            window(secs)
+        }
+    };
+    Ok(cost)
+}
+
+/// The same threshold `Runtimes::new` uses.
+fn slow_poll_threshold() -> Option<Duration> {
+    match std::env::var("RUNTIME_SLOW_POLL").as_deref() {
+        Ok("off") => None,
+        _ => Some(Duration::from_millis(100)),
+    }
+}
+
+struct Args {
+    workers: usize,
+    secs: f64,
+    reps: usize,
+    raw: bool,
+    only: Option<Which>,
+}
+
+const USAGE: &str =
+    "usage: idle [--workers N] [--secs S] [--reps R] [--raw] [--only runtime|tokio|smol]";
+
+fn parse_args() -> Result<Args, String> {
+    let mut args = Args {
+        workers: DEFAULT_WORKERS,
+        secs: 3.0,
+        reps: 3,
+        raw: false,
+        only: None,
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(flag) = it.next() {
+        let mut value = || it.next().ok_or(format!("{flag} needs a value\n{USAGE}"));
+        let number = |v: String| {
+            v.parse::<usize>()
+                .ok()
+                .filter(|&n| n > 0)
+                .ok_or(format!("{flag}: expected a positive integer, got {v:?}"))
+        };
+        match flag.as_str() {
+            "--workers" => args.workers = number(value()?)?,
+            "--reps" => args.reps = number(value()?)?,
+            "--secs" => {
+                let v = value()?;
+                args.secs = v
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|s| *s > 0.0 && s.is_finite())
+                    .ok_or(format!("--secs: expected a positive number, got {v:?}"))?;
+            }
+            "--raw" => args.raw = true,
+            "--only" => {
+                let v = value()?;
+                let which = Which::ALL.into_iter().find(|w| w.name() == v);
+                args.only = Some(which.ok_or(format!("--only: unknown runtime {v:?}"))?);
+            }
+            "-h" | "--help" => return Err(USAGE.to_owned()),
+            _ => return Err(format!("unknown argument {flag:?}\n{USAGE}")),
+        }
+    }
+    Ok(args)
+}
+
+/// Runs one window of `which` in a child process.
+fn measure_in_child(which: Which, args: &Args) -> Result<Cost, String> {
+    let exe = std::env::current_exe().map_err(|e| format!("current_exe: {e}"))?;
+    let out = std::process::Command::new(exe)
+        .args(["--only", which.name()])
+        .args(["--workers", &args.workers.to_string()])
+        .args(["--secs", &args.secs.to_string()])
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .map_err(|e| format!("cannot run the {} child: {e}", which.name()))?;
+    if !out.status.success() {
+        return Err(format!("the {} child failed: {}", which.name(), out.status));
+    }
+    let text = String::from_utf8_lossy(&out.stdout);
+    let fields: Vec<f64> = text
+        .lines()
+        .find_map(|l| l.strip_prefix("cost "))
+        .ok_or(format!("the {} child printed no result", which.name()))?
+        .split_whitespace()
+        .map(|v| v.parse::<f64>())
+        .collect::<Result<_, _>>()
+        .map_err(|e| format!("bad result from the {} child: {e}", which.name()))?;
+    let [wakeups, preempted, cpu_us] = fields[..] else {
+        return Err(format!(
+            "bad result from the {} child: {text:?}",
+            which.name()
+        ));
+    };
+    Ok(Cost {
+        wakeups,
+        preempted,
+        cpu_us,
+    })
+}
+
+fn run(args: &Args) -> Result<(), String> {
+    if let Some(which) = args.only {
+        let c = measure(which, args.workers, args.secs)
+            .map_err(|e| format!("cannot build {}: {e}", which.name()))?;
+        println!("cost {} {} {}", c.wakeups, c.preempted, c.cpu_us);
+        return Ok(());
+    }
+    let mut costs: [Vec<Cost>; 3] = Default::default();
+    for rep in 1..=args.reps {
+        for (i, which) in Which::ALL.into_iter().enumerate() {
+            let c = measure_in_child(which, args)?;
+            eprintln!(
+                "idle: rep {rep}/{} {:<7} {:.1} wake-ups/s, {:.1} preemptions/s, \
+                 CPU {:.0} µs/s",
+                args.reps,
+                which.name(),
+                c.wakeups,
+                c.preempted,
+                c.cpu_us
+            );
+            costs[i].push(c);
+        }
+    }
+    let med = |i: usize, f: fn(&Cost) -> f64| {
+        median_f64(&costs[i].iter().map(f).collect::<Vec<_>>()).unwrap_or(f64::NAN)
+    };
+    let wakeups = [0, 1, 2].map(|i| med(i, |c| c.wakeups));
+    let cpu = [0, 1, 2].map(|i| med(i, |c| c.cpu_us));
+    if args.raw {
+        for (i, which) in Which::ALL.into_iter().enumerate() {
+            println!("idle {} {} {}", which.name(), wakeups[i], cpu[i]);
+        }
+        return Ok(());
+    }
+    println!("machine: {}", report::machine());
+    println!(
+        "workers: {} per runtime; one listener in accept, one 1-hour timer; \
+         idle window {} s, {} reps (median)\n",
+        args.workers, args.secs, args.reps
+    );
+    print!(
+        "{}",
+        report::idle_table(&report::IdleRow {
+            wakeups,
+            cpu_us: cpu
+        })
+    );
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    match parse_args().and_then(|args| run(&args)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(msg) => {
+            eprintln!("idle: {msg}");
+            ExitCode::FAILURE
+        }
+    }
+}

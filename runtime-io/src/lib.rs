@@ -9,7 +9,8 @@
 //! * [`fs`]: files and directories on the blocking pool (`runtime::fs`);
 //! * [`process`]: child processes with async stdio, reaped through the
 //!   reactor (`runtime::process`);
-//! * [`compat`]: hyper's runtime traits (feature `hyper`) for the streams.
+//! * [`compat`]: hyper's runtime traits (feature `hyper`) and Tokio's I/O
+//!   traits (feature `tokio-io`) for the streams.
 
 #![warn(missing_docs)]
 

@@ -4,10 +4,14 @@
 //!   which both bridges build on (always available);
 //! * `hyper` (cargo feature `hyper`): hyper 1.x's runtime traits
 //!   (`hyper::rt::{Read, Write, Executor, Timer}`), `runtime::hyper` in the
-//!   facade.
+//!   facade;
+//! * cargo feature `tokio-io`: `tokio::io::AsyncRead` and `AsyncWrite` for
+//!   the streams and the TCP split halves, with no Tokio runtime.
 
 #[cfg(feature = "hyper")]
 pub mod hyper;
+#[cfg(feature = "tokio-io")]
+mod tokio_io;
 
 use std::io;
 use std::mem::MaybeUninit;

@@ -92,6 +92,9 @@ pub mod coop {
     pub use runtime_core::coop::{has_budget_remaining, poll_proceed, refund, BUDGET_PER_POLL};
 }
 
+#[cfg(feature = "hyper")]
+pub mod hyper;
+
 /// The README's Rust examples run as doctests.
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]

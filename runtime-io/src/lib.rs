@@ -8,10 +8,13 @@
 //! * [`signal`]: `ctrl_c()` and Unix signal streams (`runtime::signal`);
 //! * [`fs`]: files and directories on the blocking pool (`runtime::fs`);
 //! * [`process`]: child processes with async stdio, reaped through the
-//!   reactor (`runtime::process`).
+//!   reactor (`runtime::process`);
+//! * [`compat`]: hyper's runtime traits (feature `hyper`) and Tokio's I/O
+//!   traits (feature `tokio-io`) for the streams.
 
 #![warn(missing_docs)]
 
+pub mod compat;
 mod context_error;
 pub mod fs;
 pub mod io;

@@ -1,6 +1,8 @@
 //! A mio source together with its registration.
 
 use std::io::{self, Read, Write};
+use std::mem::MaybeUninit;
+use std::os::fd::AsRawFd;
 use std::task::{Context, Poll};
 
 use super::{current_handle, Direction, ReactorHandle, Registration};
@@ -84,8 +86,9 @@ where
         buf: &mut [u8],
     ) -> Poll<io::Result<usize>> {
         let io = self.get_ref();
+        let len = buf.len();
         self.registration
-            .poll_io(cx, Direction::Read, || Read::read(&mut &*io, buf))
+            .poll_read_stream(cx, len, || Read::read(&mut &*io, buf))
     }
 
     pub(crate) fn poll_read_vectored(
@@ -94,8 +97,39 @@ where
         bufs: &mut [io::IoSliceMut<'_>],
     ) -> Poll<io::Result<usize>> {
         let io = self.get_ref();
+        let len = bufs.iter().map(|buf| buf.len()).sum();
         self.registration
-            .poll_io(cx, Direction::Read, || Read::read_vectored(&mut &*io, bufs))
+            .poll_read_stream(cx, len, || Read::read_vectored(&mut &*io, bufs))
+    }
+
+    /// Like [`poll_read`](Self::poll_read), into a buffer that need not be
+    /// initialised: on `Ok(n)` the first `n` elements of `buf` have been
+    /// written by the kernel (and are therefore initialised).
+    pub(crate) fn poll_read_uninit(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &mut [MaybeUninit<u8>],
+    ) -> Poll<io::Result<usize>>
+    where
+        E: AsRawFd,
+    {
+        let fd = self.get_ref().as_raw_fd();
+        let len = buf.len();
+        self.registration.poll_read_stream(cx, len, || {
+            // SAFETY: `buf` is a live, exclusively borrowed region of `len`
+            // bytes (`MaybeUninit<u8>` has the layout of `u8`), so the
+            // kernel may write anywhere in it; read(2) writes at most `len`
+            // bytes there and touches no other memory. Writing to
+            // uninitialised memory is allowed; nothing here reads it. `fd`
+            // is the source's descriptor, open for as long as `self` is
+            // borrowed.
+            let n = unsafe { libc::read(fd, buf.as_mut_ptr().cast(), len) };
+            if n < 0 {
+                Err(io::Error::last_os_error())
+            } else {
+                Ok(n as usize)
+            }
+        })
     }
 
     pub(crate) fn poll_write(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {

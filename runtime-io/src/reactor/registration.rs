@@ -102,6 +102,53 @@ impl Registration {
         }
     }
 
+    /// [`poll_io`](Self::poll_io) for a read from a *stream* (TCP, Unix
+    /// stream) into a buffer of `len` bytes: besides `WouldBlock`, a short
+    /// read (`0 < n < len`) also clears the readiness it saw, as Tokio does.
+    /// A stream read returns less than was asked for only when the socket's
+    /// receive queue ran dry, so the next read would be `WouldBlock`; this
+    /// saves that system call. Losing readiness is impossible for the same
+    /// reason as after `WouldBlock`: data that arrives after the read is a
+    /// new edge, which the driver records with a new tick, and the clear is
+    /// skipped when the tick moved (`README.md`, "Operations and clearing").
+    /// End of stream (`n == 0`) and errors keep the readiness.
+    ///
+    /// Not for datagrams: a short `recv` says nothing about the queue.
+    pub(crate) fn poll_read_stream(
+        &self,
+        cx: &mut Context<'_>,
+        len: usize,
+        mut op: impl FnMut() -> io::Result<usize>,
+    ) -> Poll<io::Result<usize>> {
+        ready!(coop::poll_proceed(cx));
+        loop {
+            let event = match self.io.poll_ready(cx, Direction::Read) {
+                Poll::Ready(Ok(event)) => event,
+                Poll::Ready(Err(err)) => return Poll::Ready(Err(err)),
+                Poll::Pending => {
+                    coop::refund();
+                    return Poll::Pending;
+                }
+            };
+            let result = op();
+            match &result {
+                Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
+                    self.clear(event);
+                    continue;
+                }
+                Ok(n) if *n > 0 && *n < len => self.clear(event),
+                _ => {}
+            }
+            return Poll::Ready(result);
+        }
+    }
+
+    /// Whether the read direction is known to be ready right now (tests).
+    #[cfg(test)]
+    pub(crate) fn is_read_ready(&self) -> bool {
+        matches!(self.io.try_ready(Direction::Read), Some(Ok(_)))
+    }
+
     /// Future-style version of [`poll_io`](Self::poll_io) for `async fn`
     /// operations; several tasks may run one on the same source at once.
     pub(crate) async fn async_io<R>(

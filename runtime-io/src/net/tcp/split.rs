@@ -72,6 +72,18 @@ impl ReadHalf<'_> {
     }
 }
 
+impl ReadHalf<'_> {
+    pub(crate) fn stream(&self) -> &TcpStream {
+        self.0
+    }
+}
+
+impl OwnedReadHalf {
+    pub(crate) fn stream(&self) -> &TcpStream {
+        &self.stream
+    }
+}
+
 impl WriteHalf<'_> {
     /// The local address of the stream.
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
@@ -253,7 +265,7 @@ macro_rules! impl_write_half {
             }
 
             fn poll_close(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-                Poll::Ready(self.stream().shutdown(Shutdown::Write))
+                Poll::Ready(crate::net::shutdown_write(self.stream()))
             }
         }
     };

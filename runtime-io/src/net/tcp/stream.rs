@@ -195,6 +195,14 @@ impl TcpStream {
         self.io.poll_read(cx, buf)
     }
 
+    pub(crate) fn poll_read_uninit_priv(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &mut [std::mem::MaybeUninit<u8>],
+    ) -> Poll<io::Result<usize>> {
+        self.io.poll_read_uninit(cx, buf)
+    }
+
     pub(super) fn poll_read_vectored_priv(
         &self,
         cx: &mut Context<'_>,
@@ -285,7 +293,7 @@ macro_rules! impl_async_rw {
 
             fn poll_close(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
                 let $this = self.get_mut();
-                Poll::Ready($stream.shutdown(Shutdown::Write))
+                Poll::Ready(crate::net::shutdown_write($stream))
             }
         }
     };
@@ -293,3 +301,7 @@ macro_rules! impl_async_rw {
 
 impl_async_rw!(TcpStream, |this| this);
 impl_async_rw!(&TcpStream, |this| *this);
+
+#[cfg(test)]
+#[path = "stream_tests.rs"]
+mod tests;

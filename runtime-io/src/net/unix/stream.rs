@@ -112,6 +112,14 @@ impl UnixStream {
         self.io.try_write(buf)
     }
 
+    pub(crate) fn poll_read_uninit_priv(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &mut [std::mem::MaybeUninit<u8>],
+    ) -> Poll<io::Result<usize>> {
+        self.io.poll_read_uninit(cx, buf)
+    }
+
     /// Takes the pending socket error (`SO_ERROR`), if any.
     pub fn take_error(&self) -> io::Result<Option<io::Error>> {
         self.io.get_ref().take_error()
@@ -180,7 +188,7 @@ macro_rules! impl_async_rw {
 
             fn poll_close(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
                 let $this = self.get_mut();
-                Poll::Ready($stream.shutdown(Shutdown::Write))
+                Poll::Ready(crate::net::shutdown_write($stream))
             }
         }
     };

@@ -22,6 +22,7 @@
 //! | `all_tasks()` | [`all_tasks`] |
 //! | `create_subprocess_exec`, `communicate()` | [`process::Command`], [`process::Child::wait_with_output`] |
 //! | `to_thread(open(...).read)`, aiofiles | [`fs::read`], [`fs::File`] |
+//! | `contextvars.ContextVar` | [`task_local!`], [`task::LocalKey::scope`] (not copied into spawned tasks) |
 
 #![warn(missing_docs)]
 

@@ -577,6 +577,32 @@ async fn group_with_token() {
     assert!(tg.join().await.is_ok()); // cancellation is not a failure
 }
 
+// ---- contextvars -----------------------------------------------------------------
+
+runtime::task_local! {
+    static REQUEST_ID: u64; // request_id = contextvars.ContextVar("request_id")
+}
+
+async fn context_vars() {
+    // token = request_id.set(7); ...; request_id.reset(token)
+    REQUEST_ID
+        .scope(7, async {
+            assert_eq!(REQUEST_ID.get(), 7); // request_id.get()
+                                             // create_task(child()) would copy the context; spawn does not:
+            let bare = runtime::spawn(async { REQUEST_ID.try_get().ok() });
+            assert_eq!(bare.await.unwrap(), None);
+            // the explicit copy: capture the value, scope the child again
+            let id = REQUEST_ID.get();
+            let child = runtime::spawn(REQUEST_ID.scope(id, async {
+                REQUEST_ID.scope(8, async { REQUEST_ID.get() }).await // the child's own set()
+            }));
+            assert_eq!(child.await.unwrap(), 8);
+            assert_eq!(REQUEST_ID.get(), 7); // the parent's value is unchanged
+        })
+        .await;
+    assert_eq!(REQUEST_ID.try_get().unwrap_or(0), 0); // request_id.get(0) outside
+}
+
 // ---- the tests --------------------------------------------------------------------
 
 #[test]
@@ -618,6 +644,7 @@ fn async_snippets() {
             first_completed().await;
             join_set_as_completed().await;
             group_with_token().await;
+            context_vars().await;
         });
     });
 }

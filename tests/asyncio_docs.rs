@@ -193,6 +193,38 @@ async fn member_error_goes_to_the_group() {
     assert!(join_error.is_failed());
 }
 
+fn simultaneous_failures() {
+    use runtime::time::{sleep_until, Duration, Instant};
+    let rt = runtime::Builder::new_current_thread().build().unwrap();
+    let (errors, finished) = rt.block_on(async {
+        let deadline = Instant::now() + Duration::from_millis(100);
+        let tg = runtime::TaskGroup::<String>::new();
+        let members: Vec<_> = (0..5u64)
+            .map(|i| {
+                tg.spawn(async move {
+                    sleep_until(deadline).await; // await asyncio.sleep(0.1): due together
+                    if i == 1 || i == 3 {
+                        return Err(format!("member {i} failed")); // raise ValueError(...)
+                    }
+                    Ok(i * 10)
+                })
+            })
+            .collect();
+        let group = tg.join().await.unwrap_err();
+        let mut errors: Vec<String> = group.errors().cloned().collect();
+        errors.sort();
+        let mut finished = Vec::new();
+        for member in members {
+            if let Ok(value) = member.await {
+                finished.push(value.unwrap()); // t.result() of the members that ran
+            }
+        }
+        (errors, finished)
+    });
+    assert_eq!(errors, ["member 1 failed", "member 3 failed"]); // both, as in the ExceptionGroup
+    assert_eq!(finished, [0, 20, 40]);
+}
+
 // ---- gather, wait, as_completed ------------------------------------------------
 
 async fn gather_forms() {
@@ -612,6 +644,7 @@ fn plain_functions() {
         event_loop_by_hand().unwrap();
         timers_need_a_runtime();
         debug_mode().unwrap();
+        simultaneous_failures();
     });
 }
 

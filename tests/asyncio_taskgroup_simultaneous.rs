@@ -340,3 +340,63 @@ fn a_woken_member_still_pending_after_its_poll_is_cancelled() {
         });
     });
 }
+
+/// Seed 001's TaskGroup program as written (items A..E all sleep the same
+/// time, C raises after it): in asyncio the other four finish, because all
+/// five wake in the same iteration, and the `ExceptionGroup` holds C's
+/// error. CPython 3.11.7 printed `SEED_001_OUTPUT` (the sleep here is
+/// 100 ms to one shared deadline instead of `sleep(1)` each).
+#[test]
+fn seed_001_task_group_program_gives_asyncio_s_output() {
+    const SEED_001_OUTPUT: [&str; 11] = [
+        "Processing A",
+        "Processing B",
+        "Processing C",
+        "Processing D",
+        "Processing E",
+        "['Error processing C']",
+        "Processed A",
+        "Processed B",
+        "ValueError('Error processing C')",
+        "Processed D",
+        "Processed E",
+    ];
+    watchdog(LIMIT, || {
+        let lines = current_thread().block_on(async {
+            let printed = Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+            let deadline = Instant::now() + Duration::from_millis(100);
+            let tg = TaskGroup::<String>::new();
+            let tasks: Vec<_> = ["A", "B", "C", "D", "E"]
+                .into_iter()
+                .map(|item| {
+                    let printed = printed.clone();
+                    tg.spawn(async move {
+                        printed.lock().unwrap().push(format!("Processing {item}"));
+                        sleep_until(deadline).await;
+                        if item == "C" {
+                            return Err(format!("Error processing {item}"));
+                        }
+                        Ok(format!("Processed {item}"))
+                    })
+                })
+                .collect();
+            let err = tg.join().await.unwrap_err();
+            let mut lines = printed.lock().unwrap().clone();
+            let quoted: Vec<_> = err.errors().map(|e| format!("'{e}'")).collect();
+            lines.push(format!("[{}]", quoted.join(", ")));
+            for t in tasks {
+                lines.push(match t.await {
+                    Ok(Ok(processed)) => processed,
+                    Ok(Err(_)) => unreachable!("a member's error goes to the group"),
+                    Err(e) if e.is_cancelled() => "cancelled".to_string(),
+                    Err(e) => {
+                        assert!(e.is_failed());
+                        format!("ValueError('{}')", err.errors().next().unwrap())
+                    }
+                });
+            }
+            lines
+        });
+        assert_eq!(lines, SEED_001_OUTPUT);
+    });
+}

@@ -108,6 +108,54 @@ use std::task::{Context, Poll, Waker};
 /// assert!(err.to_string().contains("task 'bad'"));
 /// # });
 /// ```
+///
+/// # Simultaneous failures
+///
+/// A failure cancels the other members, except those already woken (queued
+/// to run, or woken during the poll they are in) when it closes the group:
+/// each of those gets that poll first, and a failure in it is reported too.
+/// So several members that fail in the same round all appear in the
+/// [`GroupError`], as in asyncio's `ExceptionGroup` (asyncio runs every step
+/// that is ready before the group reacts). A member woken after the group
+/// closed is cancelled without another poll, and [`cancel`](Self::cancel),
+/// a token or a drop cancel every member at once, woken or not.
+///
+/// On the current-thread flavour this makes the outcome the one asyncio
+/// gives: every member woken in the same round runs. On the multi-thread
+/// flavour it holds for the members woken when the group closes; wakes that
+/// land one after another (a timer tick wakes its tasks in turn) can race a
+/// worker that runs the first failing member, and a member woken after
+/// that is cancelled.
+///
+/// ```
+/// # runtime_core::scheduler::Builder::new_current_thread().build().unwrap().block_on(async {
+/// use runtime_core::group::TaskGroup;
+///
+/// let group = TaskGroup::<String>::new();
+/// let members: Vec<_> = (0..5)
+///     .map(|i| {
+///         group.spawn(async move {
+///             if i == 1 || i == 3 {
+///                 return Err(format!("member {i} failed"));
+///             }
+///             Ok(i * 10)
+///         })
+///     })
+///     .collect();
+/// let err = group.join().await.unwrap_err();
+/// // All five were queued when member 1 failed: member 3 still ran and failed.
+/// let mut errors: Vec<_> = err.errors().cloned().collect();
+/// errors.sort();
+/// assert_eq!(errors, ["member 1 failed", "member 3 failed"]);
+/// let mut ok = Vec::new();
+/// for member in members {
+///     if let Ok(value) = member.await {
+///         ok.push(value.unwrap());
+///     }
+/// }
+/// assert_eq!(ok, [0, 20, 40]);
+/// # });
+/// ```
 pub struct TaskGroup<E> {
     shared: Arc<Shared<E>>,
     handle: Handle,

@@ -22,6 +22,7 @@
 //! | `all_tasks()` | [`all_tasks`] |
 //! | `create_subprocess_exec`, `communicate()` | [`process::Command`], [`process::Child::wait_with_output`] |
 //! | `to_thread(open(...).read)`, aiofiles | [`fs::read`], [`fs::File`] |
+//! | `contextvars.ContextVar` | [`task_local!`], [`task::LocalKey::scope`] (not copied into spawned tasks) |
 
 #![warn(missing_docs)]
 
@@ -43,6 +44,7 @@ pub use runtime_core::scheduler::{
 };
 pub use runtime_core::select;
 pub use runtime_core::task::{JoinError, Task};
+pub use runtime_core::task_local;
 /// Files and directories on the blocking pool (asyncio: `to_thread(open...)`).
 pub use runtime_io::fs;
 /// Child processes with async stdio (asyncio: `create_subprocess_exec`).
@@ -68,8 +70,8 @@ pub mod task {
     /// Also at the crate root, beside `TaskGroup`; here for Tokio's path.
     pub use runtime_core::group::JoinSet;
     pub use runtime_core::task::{
-        id, name, try_id, AbortHandle, Builder, JoinError, Task, TaskId, TaskInfo, TaskOutcome,
-        TaskState,
+        id, name, try_id, AbortHandle, AccessError, Builder, JoinError, LocalKey, Task, TaskId,
+        TaskInfo, TaskLocalFuture, TaskOutcome, TaskState,
     };
 }
 

@@ -193,6 +193,38 @@ async fn member_error_goes_to_the_group() {
     assert!(join_error.is_failed());
 }
 
+fn simultaneous_failures() {
+    use runtime::time::{sleep_until, Duration, Instant};
+    let rt = runtime::Builder::new_current_thread().build().unwrap();
+    let (errors, finished) = rt.block_on(async {
+        let deadline = Instant::now() + Duration::from_millis(100);
+        let tg = runtime::TaskGroup::<String>::new();
+        let members: Vec<_> = (0..5u64)
+            .map(|i| {
+                tg.spawn(async move {
+                    sleep_until(deadline).await; // await asyncio.sleep(0.1): due together
+                    if i == 1 || i == 3 {
+                        return Err(format!("member {i} failed")); // raise ValueError(...)
+                    }
+                    Ok(i * 10)
+                })
+            })
+            .collect();
+        let group = tg.join().await.unwrap_err();
+        let mut errors: Vec<String> = group.errors().cloned().collect();
+        errors.sort();
+        let mut finished = Vec::new();
+        for member in members {
+            if let Ok(value) = member.await {
+                finished.push(value.unwrap()); // t.result() of the members that ran
+            }
+        }
+        (errors, finished)
+    });
+    assert_eq!(errors, ["member 1 failed", "member 3 failed"]); // both, as in the ExceptionGroup
+    assert_eq!(finished, [0, 20, 40]);
+}
+
 // ---- gather, wait, as_completed ------------------------------------------------
 
 async fn gather_forms() {
@@ -577,6 +609,32 @@ async fn group_with_token() {
     assert!(tg.join().await.is_ok()); // cancellation is not a failure
 }
 
+// ---- contextvars -----------------------------------------------------------------
+
+runtime::task_local! {
+    static REQUEST_ID: u64; // request_id = contextvars.ContextVar("request_id")
+}
+
+async fn context_vars() {
+    // token = request_id.set(7); ...; request_id.reset(token)
+    REQUEST_ID
+        .scope(7, async {
+            assert_eq!(REQUEST_ID.get(), 7); // request_id.get()
+                                             // create_task(child()) would copy the context; spawn does not:
+            let bare = runtime::spawn(async { REQUEST_ID.try_get().ok() });
+            assert_eq!(bare.await.unwrap(), None);
+            // the explicit copy: capture the value, scope the child again
+            let id = REQUEST_ID.get();
+            let child = runtime::spawn(REQUEST_ID.scope(id, async {
+                REQUEST_ID.scope(8, async { REQUEST_ID.get() }).await // the child's own set()
+            }));
+            assert_eq!(child.await.unwrap(), 8);
+            assert_eq!(REQUEST_ID.get(), 7); // the parent's value is unchanged
+        })
+        .await;
+    assert_eq!(REQUEST_ID.try_get().unwrap_or(0), 0); // request_id.get(0) outside
+}
+
 // ---- the tests --------------------------------------------------------------------
 
 #[test]
@@ -586,6 +644,7 @@ fn plain_functions() {
         event_loop_by_hand().unwrap();
         timers_need_a_runtime();
         debug_mode().unwrap();
+        simultaneous_failures();
     });
 }
 
@@ -618,6 +677,7 @@ fn async_snippets() {
             first_completed().await;
             join_set_as_completed().await;
             group_with_token().await;
+            context_vars().await;
         });
     });
 }

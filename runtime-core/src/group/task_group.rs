@@ -11,14 +11,33 @@
 //!   inserted into `members`, then given a done callback that removes it.
 //!   The callback runs after the task is complete, so when `members` is
 //!   empty every member has finished (no output still being stored).
-//! - **first poll of a member**: if the group is already closed (a failure or
-//!   `cancel` came first), the member cancels itself without ever polling
-//!   the user's future: spawns after a failure are refused.
+//! - **a member's poll**: the group's `closed` flag (an atomic copy of the
+//!   state's, set under the lock) is loaded first; while it is clear the
+//!   user's future is polled and nothing else is touched (one load per poll
+//!   is all a member costs over a plain task). Once it is set, the member
+//!   takes the lock and looks itself up in `woken`: if it is there (see
+//!   *failure*), it removes itself and polls the user's future this one last
+//!   time (cancelling itself if that returns `Pending`); otherwise it
+//!   cancels itself without polling: spawns after a failure are refused.
 //! - **failure** (a member returns `Err` or panics): under the lock the
-//!   failure is recorded and, if the group was open, it is closed and every
-//!   other member's abort handle collected; outside the lock they are
+//!   failure is recorded and, if the group was open, it is closed; then,
+//!   still under the lock, each other member's state word is read: a member
+//!   already woken (`SCHEDULED`: queued, or woken during the poll it is in)
+//!   goes into `woken`, every other one is collected and, outside the lock,
 //!   cancelled. The failing member then ends its own task, with its error
 //!   kept by the group (its handle resolves to a "failed" `JoinError`).
+//!   A woken member is therefore polled once more (a `SCHEDULED` task is
+//!   always polled: its `Notified` is in a queue), and a failure in that
+//!   poll is recorded too: this is asyncio's rule, where the group learns
+//!   of a failure in a callback queued behind the steps already ready, so
+//!   members woken in the same loop iteration all run first (issue 18).
+//!   The look at the state word and the member's lookup in `woken` are
+//!   ordered by the lock, so a member that reads the flag set always finds
+//!   the decision made about it. A member woken after the look is
+//!   cancelled without that poll (a wake racing the failure, on another
+//!   thread). `cancel`, a token and a drop close the group without this
+//!   grace: they cancel every member at once, as asyncio's cancellation of
+//!   the `async with` body does.
 //! - **join**: waits until `members` is empty, then returns every failure.
 //! - **drop without join** (including the `join` future being dropped, which
 //!   is how cancellation of the parent reaches a nested group): close and
@@ -42,11 +61,12 @@
 
 use super::cancel::{CancellationToken, OnCancel};
 use super::error::{Failure, FailureKind, GroupError};
+use crate::loom::sync::atomic::{AtomicBool, Ordering};
 use crate::loom::sync::Arc;
 use crate::loom::sync::Mutex;
 use crate::scheduler::Handle;
 use crate::task::{self, AbortHandle, FailedInGroup, Task, TaskId};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::future::{poll_fn, Future};
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe, Location};
 use std::pin::Pin;
@@ -88,6 +108,54 @@ use std::task::{Context, Poll, Waker};
 /// assert!(err.to_string().contains("task 'bad'"));
 /// # });
 /// ```
+///
+/// # Simultaneous failures
+///
+/// A failure cancels the other members, except those already woken (queued
+/// to run, or woken during the poll they are in) when it closes the group:
+/// each of those gets that poll first, and a failure in it is reported too.
+/// So several members that fail in the same round all appear in the
+/// [`GroupError`], as in asyncio's `ExceptionGroup` (asyncio runs every step
+/// that is ready before the group reacts). A member woken after the group
+/// closed is cancelled without another poll, and [`cancel`](Self::cancel),
+/// a token or a drop cancel every member at once, woken or not.
+///
+/// On the current-thread flavour this makes the outcome the one asyncio
+/// gives: every member woken in the same round runs. On the multi-thread
+/// flavour it holds for the members woken when the group closes; wakes that
+/// land one after another (a timer tick wakes its tasks in turn) can race a
+/// worker that runs the first failing member, and a member woken after
+/// that is cancelled.
+///
+/// ```
+/// # runtime_core::scheduler::Builder::new_current_thread().build().unwrap().block_on(async {
+/// use runtime_core::group::TaskGroup;
+///
+/// let group = TaskGroup::<String>::new();
+/// let members: Vec<_> = (0..5)
+///     .map(|i| {
+///         group.spawn(async move {
+///             if i == 1 || i == 3 {
+///                 return Err(format!("member {i} failed"));
+///             }
+///             Ok(i * 10)
+///         })
+///     })
+///     .collect();
+/// let err = group.join().await.unwrap_err();
+/// // All five were queued when member 1 failed: member 3 still ran and failed.
+/// let mut errors: Vec<_> = err.errors().cloned().collect();
+/// errors.sort();
+/// assert_eq!(errors, ["member 1 failed", "member 3 failed"]);
+/// let mut ok = Vec::new();
+/// for member in members {
+///     if let Ok(value) = member.await {
+///         ok.push(value.unwrap());
+///     }
+/// }
+/// assert_eq!(ok, [0, 20, 40]);
+/// # });
+/// ```
 pub struct TaskGroup<E> {
     shared: Arc<Shared<E>>,
     handle: Handle,
@@ -98,6 +166,9 @@ pub struct TaskGroup<E> {
 
 struct Shared<E> {
     state: Mutex<State<E>>,
+    /// `state.closed`, readable without the lock: set (under the lock) when
+    /// the group closes, never cleared. A member's poll loads it first.
+    closed: AtomicBool,
     /// The group this one was created in, if any.
     parent: Option<Parent>,
 }
@@ -146,6 +217,9 @@ struct State<E> {
     members: HashMap<TaskId, AbortHandle>,
     failures: Vec<Failure<E>>,
     closed: bool,
+    /// Members that were already woken when a failure closed the group:
+    /// each gets that poll before it is cancelled.
+    woken: HashSet<TaskId>,
     join_waker: Option<Waker>,
     /// Live members of groups nested in this one (transitively).
     nested: usize,
@@ -186,10 +260,12 @@ impl<E: Send + 'static> TaskGroup<E> {
                     members: HashMap::new(),
                     failures: Vec::new(),
                     closed: false,
+                    woken: HashSet::new(),
                     join_waker: None,
                     nested: 0,
                     tokens: Vec::new(),
                 }),
+                closed: AtomicBool::new(false),
                 parent,
             }),
             handle: handle.clone(),
@@ -275,7 +351,6 @@ impl<E: Send + 'static> TaskGroup<E> {
             future: Box::pin(future),
             link: std::sync::Arc::new(Link(self.shared.clone())),
             shared: self.shared.clone(),
-            started: false,
         };
         let task = self
             .handle
@@ -309,7 +384,7 @@ impl<E: Send + 'static> TaskGroup<E> {
 
     /// Whether the group has failed or been cancelled.
     pub fn is_closed(&self) -> bool {
-        self.shared.state.lock().closed
+        self.shared.closed.load(Ordering::Acquire)
     }
 
     /// Number of tasks still running (or being cancelled).
@@ -358,10 +433,13 @@ impl<E: Send + 'static> TaskGroup<E> {
 
 impl<E> Shared<E> {
     /// Closes the group, records `failure` if any, and cancels every member
-    /// except `except`.
+    /// except the failing one; on a failure, the members already woken are
+    /// left their poll (see the module docs).
     fn close(&self, failure: Option<(Failure<E>, TaskId)>) {
-        let mut state = self.state.lock();
+        let mut guard = self.state.lock();
+        let state = &mut *guard;
         let except = failure.as_ref().map(|(_, id)| *id);
+        let failed = failure.is_some();
         if let Some((failure, _)) = failure {
             state.failures.push(failure);
         }
@@ -369,13 +447,19 @@ impl<E> Shared<E> {
             return;
         }
         state.closed = true;
-        let to_cancel: Vec<AbortHandle> = state
-            .members
-            .iter()
-            .filter(|(id, _)| Some(**id) != except)
-            .map(|(_, handle)| handle.clone())
-            .collect();
-        drop(state);
+        self.closed.store(true, Ordering::Release);
+        let mut to_cancel = Vec::new();
+        for (id, handle) in &state.members {
+            if Some(*id) == except {
+                continue;
+            }
+            if failed && handle.is_woken() {
+                state.woken.insert(*id);
+            } else {
+                to_cancel.push(handle.clone());
+            }
+        }
+        drop(guard);
         for handle in to_cancel {
             handle.cancel();
         }
@@ -385,6 +469,7 @@ impl<E> Shared<E> {
         let waker = {
             let mut state = self.state.lock();
             state.members.remove(&id);
+            state.woken.remove(&id);
             state.take_join_waker_if_done()
         };
         if let Some(waker) = waker {
@@ -440,7 +525,6 @@ struct Member<F: Future, E> {
     shared: Arc<Shared<E>>,
     /// This group, as the parent of groups created while polling.
     link: Parent,
-    started: bool,
 }
 
 impl<F, T, E> Future for Member<F, E>
@@ -451,20 +535,28 @@ where
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<T, E>> {
         let this = &mut *self;
-        if !this.started {
-            this.started = true;
-            if this.shared.state.lock().closed {
-                // Spawned after the group failed or was cancelled: never run.
+        let id = task::id();
+        let mut last_poll = false;
+        if this.shared.closed.load(Ordering::Acquire) {
+            if !this.shared.state.lock().woken.remove(&id) {
+                // Spawned after the group closed, or being cancelled: never
+                // poll the user's future again.
                 task::cancel_current();
                 return Poll::Pending;
             }
+            // Woken before a failure closed the group: this poll is its due.
+            last_poll = true;
         }
-        let id = task::id();
         let previous = CURRENT_GROUP.with(|g| g.replace(Some(this.link.clone())));
         let polled = catch_unwind(AssertUnwindSafe(|| this.future.as_mut().poll(cx)));
         CURRENT_GROUP.with(|g| *g.borrow_mut() = previous);
         match polled {
-            Ok(Poll::Pending) => Poll::Pending,
+            Ok(Poll::Pending) => {
+                if last_poll {
+                    task::cancel_current();
+                }
+                Poll::Pending
+            }
             Ok(Poll::Ready(Ok(value))) => Poll::Ready(Ok(value)),
             Ok(Poll::Ready(Err(error))) => {
                 let failure = Failure::new(id, task::name(), FailureKind::Error(error));

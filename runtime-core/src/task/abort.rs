@@ -30,6 +30,14 @@ impl AbortHandle {
         self.raw.header().state.load().is_complete()
     }
 
+    /// Whether the task has been woken and not yet polled for that wake: it
+    /// sits in a run queue, or a wake arrived during its current poll (so it
+    /// will be polled again). A snapshot: it may change right after.
+    pub(crate) fn is_woken(&self) -> bool {
+        let state = self.raw.header().state.load();
+        state.is_scheduled() && !state.is_complete()
+    }
+
     /// The task's id.
     pub fn id(&self) -> TaskId {
         self.raw.id()

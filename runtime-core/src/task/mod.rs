@@ -23,6 +23,7 @@ mod report;
 mod site;
 mod stage;
 pub(crate) mod state;
+mod task_local;
 mod waker;
 
 #[cfg(all(test, not(runtime_loom)))]
@@ -37,5 +38,6 @@ pub use handle::Task;
 pub use id::TaskId;
 pub use info::{TaskInfo, TaskState};
 pub use outcome::TaskOutcome;
+pub use task_local::{AccessError, LocalKey, TaskLocalFuture};
 
 pub(crate) use error::{panic_message, FailedInGroup};

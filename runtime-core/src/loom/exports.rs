@@ -9,6 +9,7 @@
 //! - [`task`]: a minimal scheduler (a run queue and a one-shard live-task
 //!   registry) to spawn real tasks on and run them by hand;
 //! - [`park`]: the worker parker and `block_on_thread`;
+//! - [`idle`]: the idle accounting and the watchdog's sleep;
 //! - [`time`]: the time driver with the manual clock it has under loom;
 //! - [`cancel`]: the cancellation token's callback registration.
 
@@ -274,6 +275,52 @@ pub mod park {
     /// `block_on_thread`: polls `fut` on this thread, parking in between.
     pub fn block_on<F: Future>(fut: F) -> F::Output {
         crate::scheduler::park::block_on_thread(fut)
+    }
+}
+
+pub mod idle {
+    //! The workers' idle accounting and the watchdog's sleep
+    //! (`scheduler/idle.rs`).
+
+    /// See `scheduler/idle.rs`.
+    pub struct Idle(crate::scheduler::idle::Idle);
+
+    impl Idle {
+        /// `workers` workers, all unparked.
+        pub fn new(workers: usize) -> Idle {
+            Idle(crate::scheduler::idle::Idle::new(workers))
+        }
+
+        /// A worker that was not searching parks (`transition_worker_to_parked`).
+        pub fn park(&self, worker: usize) {
+            self.0.transition_worker_to_parked(worker, false);
+        }
+
+        /// A producer wakes a parked worker (`worker_to_notify`).
+        pub fn notify(&self) -> Option<usize> {
+            self.0.worker_to_notify()
+        }
+
+        /// A parked worker found work of its own (`unpark_self`).
+        pub fn unpark_self(&self, worker: usize) -> bool {
+            self.0.unpark_self(worker)
+        }
+
+        /// The watchdog's untimed sleep (`watchdog_sleep`): `None` if some
+        /// worker was unparked, else whether it was stopped.
+        pub fn watchdog_sleep(&self) -> Option<bool> {
+            self.0.watchdog_sleep(|| ())
+        }
+
+        /// Whether the watchdog's asleep bit is set.
+        pub fn watchdog_asleep(&self) -> bool {
+            self.0.watchdog_asleep()
+        }
+
+        /// `stop_watchdog`.
+        pub fn stop_watchdog(&self) {
+            self.0.stop_watchdog();
+        }
     }
 }
 

@@ -144,7 +144,8 @@ impl Builder {
     /// (default 100 ms; `None` turns it off): while it still blocks, with
     /// the task's name, id and spawn location, and again with its duration
     /// when it ends. Cheap enough to leave on: workers do no clock reads for
-    /// it; a watchdog thread samples them.
+    /// it; a watchdog thread samples them, and sleeps while every worker is
+    /// parked (an idle runtime does not wake up for it).
     pub fn slow_poll_threshold(&mut self, threshold: Option<Duration>) -> &mut Builder {
         self.slow_poll_threshold = threshold;
         self

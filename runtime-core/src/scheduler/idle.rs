@@ -6,21 +6,43 @@
 //! producer of work wakes a parked worker only when nobody is searching, and
 //! the last searcher to stop searching re-checks the queues, so that work
 //! pushed while everyone was going to sleep is always picked up.
+//!
+//! The same word carries one more bit, [`WATCHDOG_ASLEEP`]: the slow-poll
+//! watchdog sleeps without a timeout while every worker is parked, and the
+//! first worker counted unparked again wakes it ("The watchdog's sleep" in
+//! `README.md`; [`Idle::watchdog_wait`] and [`Idle::ring_watchdog`]).
 
 use crate::loom::sync::atomic::{AtomicUsize, Ordering::SeqCst};
-use crate::loom::sync::Mutex;
+use crate::loom::sync::{Condvar, Mutex};
+use std::time::Duration;
 
 const UNPARKED_SHIFT: usize = 16;
 const UNPARKED_ONE: usize = 1 << UNPARKED_SHIFT;
 const SEARCHING_MASK: usize = UNPARKED_ONE - 1;
+/// Set while the watchdog sleeps without a timeout (every worker parked).
+/// Whoever counts a worker unparked again and sees it clears it and rings
+/// the watchdog's condvar.
+const WATCHDOG_ASLEEP: usize = 1 << (usize::BITS - 1);
 
-/// Most workers a runtime may have (the searching count must fit its bits).
-pub(crate) const MAX_WORKERS: usize = SEARCHING_MASK;
+/// Most workers a runtime may have: the searching count must fit its 16
+/// bits, and the unparked count the bits between them and
+/// [`WATCHDOG_ASLEEP`] (15 on a 32-bit target).
+pub(crate) const MAX_WORKERS: usize = {
+    let unparked_max = (1 << (usize::BITS as usize - UNPARKED_SHIFT - 1)) - 1;
+    if unparked_max < SEARCHING_MASK {
+        unparked_max
+    } else {
+        SEARCHING_MASK
+    }
+};
 
 pub(crate) struct Idle {
     state: AtomicUsize,
     sleepers: Mutex<Vec<usize>>,
     num_workers: usize,
+    /// Where the watchdog waits: `true` once it is told to stop.
+    watchdog: Mutex<bool>,
+    watchdog_bell: Condvar,
 }
 
 fn searching(state: usize) -> usize {
@@ -28,7 +50,7 @@ fn searching(state: usize) -> usize {
 }
 
 fn unparked(state: usize) -> usize {
-    state >> UNPARKED_SHIFT
+    (state & !WATCHDOG_ASLEEP) >> UNPARKED_SHIFT
 }
 
 impl Idle {
@@ -37,6 +59,8 @@ impl Idle {
             state: AtomicUsize::new(num_workers << UNPARKED_SHIFT),
             sleepers: Mutex::new(Vec::with_capacity(num_workers)),
             num_workers,
+            watchdog: Mutex::new(false),
+            watchdog_bell: Condvar::new(),
         }
     }
 
@@ -58,7 +82,9 @@ impl Idle {
             return None;
         }
         let worker = sleepers.pop()?;
-        self.state.fetch_add(UNPARKED_ONE | 1, SeqCst);
+        let prev = self.state.fetch_add(UNPARKED_ONE | 1, SeqCst);
+        drop(sleepers);
+        self.ring_watchdog(prev);
         Some(worker)
     }
 
@@ -108,8 +134,95 @@ impl Idle {
             return false;
         };
         sleepers.swap_remove(at);
-        self.state.fetch_add(UNPARKED_ONE, SeqCst);
+        let prev = self.state.fetch_add(UNPARKED_ONE, SeqCst);
+        drop(sleepers);
+        self.ring_watchdog(prev);
         true
+    }
+
+    /// The watchdog's wait between two passes: with `may_sleep` (its last
+    /// pass saw no poll running), [`watchdog_sleep`]; if that declines
+    /// (some worker is unparked) or `may_sleep` is false, a wait of `tick`
+    /// (loom: until any notification). Returns whether the watchdog was
+    /// told to stop. `before_sleep` runs right before an untimed sleep.
+    ///
+    /// [`watchdog_sleep`]: Idle::watchdog_sleep
+    pub(crate) fn watchdog_wait(
+        &self,
+        tick: Duration,
+        may_sleep: bool,
+        before_sleep: impl FnOnce(),
+    ) -> bool {
+        if may_sleep {
+            if let Some(stopped) = self.watchdog_sleep(before_sleep) {
+                return stopped;
+            }
+        }
+        let mut stopped = self.watchdog.lock();
+        if !*stopped {
+            self.watchdog_bell.wait_timeout(&mut stopped, tick);
+        }
+        *stopped
+    }
+
+    /// If every worker is parked, sleeps without a timeout until a worker
+    /// is counted unparked again or [`stop_watchdog`] is called, and
+    /// returns `Some(stopped)`; returns `None` at once if some worker is
+    /// unparked. `before_sleep` runs right before the sleep.
+    ///
+    /// No lost wake-up: the `fetch_or` here and the `fetch_add` that counts
+    /// a worker unparked are read-modify-writes of the same word, so one of
+    /// them reads the other's result. If this one comes first, the
+    /// unparker's `prev` has [`WATCHDOG_ASLEEP`] set and it rings
+    /// ([`ring_watchdog`]); if the unparker's comes first, this one's
+    /// `prev` counts the worker unparked and it does not sleep. The ringer
+    /// clears the bit *before* taking the watchdog's mutex to notify, and
+    /// this side re-reads the bit under that mutex before each wait, so
+    /// the notification cannot fall between the check and the wait.
+    ///
+    /// [`stop_watchdog`]: Idle::stop_watchdog
+    /// [`ring_watchdog`]: Idle::ring_watchdog
+    pub(crate) fn watchdog_sleep(&self, before_sleep: impl FnOnce()) -> Option<bool> {
+        let mut stopped = self.watchdog.lock();
+        if *stopped {
+            return Some(true);
+        }
+        let prev = self.state.fetch_or(WATCHDOG_ASLEEP, SeqCst);
+        if unparked(prev) != 0 {
+            self.state.fetch_and(!WATCHDOG_ASLEEP, SeqCst);
+            return None;
+        }
+        before_sleep();
+        while !*stopped && self.state.load(SeqCst) & WATCHDOG_ASLEEP != 0 {
+            self.watchdog_bell.wait(&mut stopped);
+        }
+        // Stopped while asleep: nobody rang, clear the bit here.
+        self.state.fetch_and(!WATCHDOG_ASLEEP, SeqCst);
+        Some(*stopped)
+    }
+
+    /// Whether the watchdog is (announced) asleep without a timeout.
+    #[allow(dead_code)] // the loom models and unit tests read it
+    pub(crate) fn watchdog_asleep(&self) -> bool {
+        self.state.load(SeqCst) & WATCHDOG_ASLEEP != 0
+    }
+
+    /// Wakes the watchdog if `prev` (the state word before a worker was
+    /// counted unparked) says it sleeps without a timeout. Only the caller
+    /// whose `fetch_and` clears the bit rings.
+    fn ring_watchdog(&self, prev: usize) {
+        if prev & WATCHDOG_ASLEEP != 0
+            && self.state.fetch_and(!WATCHDOG_ASLEEP, SeqCst) & WATCHDOG_ASLEEP != 0
+        {
+            let _guard = self.watchdog.lock();
+            self.watchdog_bell.notify_one();
+        }
+    }
+
+    /// Tells the watchdog to stop, waking it from either wait.
+    pub(crate) fn stop_watchdog(&self) {
+        *self.watchdog.lock() = true;
+        self.watchdog_bell.notify_all();
     }
 
     /// Number of workers currently searching for work.
@@ -155,5 +268,54 @@ mod tests {
         // One worker is awake again, so new work wakes the other one.
         assert_eq!(idle.worker_to_notify(), Some(1));
         assert!(!idle.unpark_self(1), "a notifier took it off already");
+    }
+
+    #[test]
+    fn the_watchdog_sleeps_only_while_every_worker_is_parked() {
+        let idle = Idle::new(2);
+        assert_eq!(idle.watchdog_sleep(|| panic!("not idle")), None);
+        assert!(!idle.transition_worker_to_parked(0, false));
+        assert_eq!(idle.watchdog_sleep(|| panic!("one is awake")), None);
+        assert!(!idle.watchdog_asleep(), "the bit is cleared again");
+        assert!(!idle.transition_worker_to_parked(1, false));
+        assert_eq!(unparked(idle.state.load(SeqCst)), 0);
+    }
+
+    #[test]
+    fn the_first_unparked_worker_wakes_the_sleeping_watchdog() {
+        use std::sync::Arc;
+        for wake_by_notify in [true, false] {
+            let idle = Arc::new(Idle::new(2));
+            assert!(!idle.transition_worker_to_parked(0, false));
+            assert!(!idle.transition_worker_to_parked(1, false));
+            let (slept_tx, slept_rx) = std::sync::mpsc::channel();
+            let watchdog = {
+                let idle = idle.clone();
+                std::thread::spawn(move || {
+                    idle.watchdog_sleep(|| slept_tx.send(()).expect("test waits"))
+                })
+            };
+            slept_rx
+                .recv_timeout(Duration::from_secs(60))
+                .expect("the watchdog went to sleep");
+            assert!(idle.watchdog_asleep());
+            if wake_by_notify {
+                assert!(idle.worker_to_notify().is_some());
+            } else {
+                assert!(idle.unpark_self(1));
+            }
+            // A hang here is a lost wake-up; the test harness has no
+            // timeout of its own, so join with one.
+            let (done_tx, done_rx) = std::sync::mpsc::channel();
+            std::thread::spawn(move || done_tx.send(watchdog.join().expect("no panic")));
+            let woke = done_rx
+                .recv_timeout(Duration::from_secs(60))
+                .expect("the watchdog woke up");
+            assert_eq!(woke, Some(false), "rung, not stopped");
+            assert!(!idle.watchdog_asleep());
+            assert_eq!(unparked(idle.state.load(SeqCst)), 1);
+            idle.stop_watchdog();
+            assert_eq!(idle.watchdog_sleep(|| ()), Some(true), "stopped");
+        }
     }
 }

@@ -22,14 +22,34 @@
 //! start), which spawns read to stamp each task's age for `dump` without a
 //! clock read of their own.
 //!
+//! # An idle runtime does not wake it
+//!
+//! Ticking while nothing runs would cost an idle runtime four wake-ups per
+//! threshold (40 a second by default) for nothing. So after a pass that saw
+//! no poll running, the watchdog asks `Idle::watchdog_wait` to sleep
+//! without a timeout; it does so only if every worker is parked, and the
+//! first worker counted unparked again (`Idle::worker_to_notify`,
+//! `Idle::unpark_self`) wakes it. The no-lost-wake-up argument is beside
+//! that code (`idle.rs`) and in `README.md` ("The watchdog's sleep"); the
+//! loom model is `loom-tests/tests/watchdog_sleep.rs`. A poll can only
+//! start on an unparked worker, so the watchdog is ticking again before
+//! any poll it has to time begins: a slow poll is reported as late as
+//! before (by one tick after the threshold), however long the runtime
+//! idled first. While the watchdog sleeps the coarse clock is stopped
+//! ([`CoarseClock::stop`]): a spawn then reads the real clock instead (one
+//! clock read, only while the runtime is idle).
+//!
 //! Task names are looked up through the live-task registry by id, under the
 //! shard lock, so the watchdog never touches a task that may be freed.
 
 use super::failure::emit;
 use super::Shared;
 use crate::loom::sync::atomic::{AtomicU32, Ordering::*};
-use crate::loom::sync::{Arc, Condvar, Mutex};
+use crate::loom::sync::Arc;
 use std::time::{Duration, Instant};
+
+/// The coarse clock's value while the watchdog sleeps: read the real one.
+const STOPPED: u32 = u32::MAX;
 
 /// Milliseconds since the runtime started, advanced by the watchdog.
 pub(crate) struct CoarseClock {
@@ -47,21 +67,35 @@ impl CoarseClock {
 
     /// A spawn's timestamp: 0 means "unknown" (no watchdog running).
     pub(crate) fn stamp(&self) -> u32 {
-        self.ms.load(Relaxed)
+        match self.ms.load(Relaxed) {
+            STOPPED => self.now(),
+            ms => ms,
+        }
     }
 
-    fn advance(&self) {
+    /// Milliseconds since start, plus one (0 is "unknown"), below `STOPPED`.
+    fn now(&self) -> u32 {
         let ms = self
             .start
             .elapsed()
             .as_millis()
-            .min(u128::from(u32::MAX - 1)) as u32;
-        self.ms.store(ms + 1, Relaxed);
+            .min(u128::from(STOPPED - 2)) as u32;
+        ms + 1
+    }
+
+    fn advance(&self) {
+        self.ms.store(self.now(), Relaxed);
+    }
+
+    /// The watchdog is about to sleep without a timeout: stamps read the
+    /// real clock until it advances this one again.
+    fn stop(&self) {
+        self.ms.store(STOPPED, Relaxed);
     }
 
     /// How long ago `stamp` was taken, if known.
     pub(crate) fn age(&self, stamp: u32) -> Option<Duration> {
-        let now = self.ms.load(Relaxed);
+        let now = self.stamp();
         (stamp != 0 && now != 0)
             .then(|| Duration::from_millis(u64::from(now.saturating_sub(stamp))))
     }
@@ -69,7 +103,7 @@ impl CoarseClock {
 
 /// The running watchdog thread; stopped and joined by `stop`.
 pub(crate) struct Watchdog {
-    stop: Arc<(Mutex<bool>, Condvar)>,
+    shared: Arc<Shared>,
     thread: Option<crate::loom::thread::JoinHandle<()>>,
 }
 
@@ -89,21 +123,19 @@ impl Watchdog {
         // Start the coarse clock now, so tasks spawned before the first tick
         // get an age too.
         shared.clock.advance();
-        let stop = Arc::new((Mutex::new(false), Condvar::new()));
-        let stop2 = stop.clone();
         let tick = (threshold / 4).max(Duration::from_millis(1));
+        let shared2 = shared.clone();
         let thread = crate::loom::thread::Builder::new()
             .name(thread_name)
-            .spawn(move || run(&shared, threshold, tick, &stop2))?;
+            .spawn(move || run(&shared2, threshold, tick))?;
         Ok(Watchdog {
-            stop,
+            shared,
             thread: Some(thread),
         })
     }
 
     pub(crate) fn stop(&mut self) {
-        *self.stop.0.lock() = true;
-        self.stop.1.notify_all();
+        self.shared.idle.stop_watchdog();
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }
@@ -116,7 +148,7 @@ impl Drop for Watchdog {
     }
 }
 
-fn run(shared: &Shared, threshold: Duration, tick: Duration, stop: &(Mutex<bool>, Condvar)) {
+fn run(shared: &Shared, threshold: Duration, tick: Duration) {
     let mut views: Vec<WorkerView> = (0..shared.remotes.len())
         .map(|_| WorkerView {
             seq: 0,
@@ -126,22 +158,22 @@ fn run(shared: &Shared, threshold: Duration, tick: Duration, stop: &(Mutex<bool>
         })
         .collect();
     let tick_ms = u32::try_from(tick.as_millis()).unwrap_or(u32::MAX);
+    // Whether the last pass saw no poll running (every `poll_seq` even).
+    let mut quiet = false;
     loop {
-        shared.clock.advance();
         // One more pass after being stopped, so a slow poll that ended just
         // before shutdown still gets its closing report.
-        let stopping = {
-            let mut stopped = stop.0.lock();
-            if !*stopped {
-                stop.1.wait_timeout(&mut stopped, tick);
-            }
-            *stopped
-        };
+        let stopping = shared
+            .idle
+            .watchdog_wait(tick, quiet, || shared.clock.stop());
+        shared.clock.advance();
         let now = Instant::now();
+        quiet = true;
         for (index, view) in views.iter_mut().enumerate() {
             let stats = &shared.remotes[index].stats;
             let seq = stats.poll_seq.load(Acquire);
             let task = stats.current_task.load(Relaxed);
+            quiet &= seq % 2 == 0;
             if seq != view.seq {
                 if view.reported {
                     let ran = now - view.first_seen;

@@ -19,6 +19,7 @@ pub(crate) mod loom;
 #[path = "select.rs"]
 pub mod __select;
 pub mod coop;
+pub(crate) mod diagnostics;
 pub mod group;
 pub mod scheduler;
 pub mod sync;

@@ -3,7 +3,7 @@
 
 use super::blocking::BlockingPool;
 use super::driver::{DriverThread, Drivers};
-use super::failure::{emit, Policy};
+use super::failure::Policy;
 use super::idle::Idle;
 use super::park::Unparker;
 use super::queue::{retry, Injector, Stealer};
@@ -11,6 +11,7 @@ use super::stats::WorkerStats;
 use super::watchdog::CoarseClock;
 use super::worker::Core;
 use super::{context, Config, Flavor};
+use crate::diagnostics::{emit, Level, Report};
 use crate::loom::sync::atomic::{fence, AtomicBool, AtomicUsize, Ordering::*};
 use crate::loom::sync::Mutex;
 use crate::task::raw::{Notified, RawTask};
@@ -169,19 +170,23 @@ impl Shared {
 
     /// Applies the unhandled-failure policy to a failed task whose result
     /// nobody will retrieve.
-    pub(crate) fn unhandled_failure(&self, report: impl FnOnce() -> String) {
+    pub(crate) fn unhandled_failure(&self, report: impl FnOnce() -> Report) {
         match self.config.unhandled_failure {
             Policy::Ignore => {}
             Policy::Log => emit(&report()),
             Policy::Abort => {
                 emit(&report());
-                emit("aborting the process (unhandled-failure policy: Abort)");
+                emit(&Report::plain(
+                    "abort",
+                    Level::Error,
+                    "aborting the process (unhandled-failure policy: Abort)".to_owned(),
+                ));
                 std::process::abort();
             }
             Policy::ShutdownRuntime => {
                 let report = report();
                 emit(&report);
-                self.fatal.lock().get_or_insert(report);
+                self.fatal.lock().get_or_insert(report.message);
                 for (_, waiter) in self.block_on_waiters.lock().iter() {
                     waiter.wake_by_ref();
                 }

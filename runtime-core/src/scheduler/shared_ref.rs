@@ -100,7 +100,7 @@ impl Schedule for SharedRef {
         self.shared().release(task)
     }
 
-    fn unhandled_failure(&self, report: &dyn Fn() -> String) {
+    fn unhandled_failure(&self, report: &dyn Fn() -> crate::diagnostics::Report) {
         self.shared().unhandled_failure(report);
     }
 

@@ -42,8 +42,8 @@
 //! Task names are looked up through the live-task registry by id, under the
 //! shard lock, so the watchdog never touches a task that may be freed.
 
-use super::failure::emit;
 use super::Shared;
+use crate::diagnostics::{emit, Level, Report, Subject};
 use crate::loom::sync::atomic::{AtomicU32, Ordering::*};
 use crate::loom::sync::Arc;
 use std::time::{Duration, Instant};
@@ -112,6 +112,9 @@ struct WorkerView {
     task: u64,
     first_seen: Instant,
     reported: bool,
+    /// The task as it was when first reported: the closing report names it
+    /// even though it may have finished (left the registry) by then.
+    subject: Option<Subject>,
 }
 
 impl Watchdog {
@@ -155,6 +158,7 @@ fn run(shared: &Shared, threshold: Duration, tick: Duration) {
             task: 0,
             first_seen: Instant::now(),
             reported: false,
+            subject: None,
         })
         .collect();
     let tick_ms = u32::try_from(tick.as_millis()).unwrap_or(u32::MAX);
@@ -177,13 +181,14 @@ fn run(shared: &Shared, threshold: Duration, tick: Duration) {
             if seq != view.seq {
                 if view.reported {
                     let ran = now - view.first_seen;
-                    report(shared, view.task, index, ran, false);
+                    report(view.subject.as_ref(), view.task, index, ran, false);
                 }
                 *view = WorkerView {
                     seq,
                     task,
                     first_seen: now,
                     reported: false,
+                    subject: None,
                 };
                 continue;
             }
@@ -196,7 +201,8 @@ fn run(shared: &Shared, threshold: Duration, tick: Duration) {
             let ran = now - view.first_seen;
             if ran >= threshold && !view.reported {
                 view.reported = true;
-                report(shared, task, index, ran, true);
+                view.subject = shared.registry.with_task(task, crate::task::report_subject);
+                report(view.subject.as_ref(), task, index, ran, true);
             }
         }
         if stopping {
@@ -205,26 +211,30 @@ fn run(shared: &Shared, threshold: Duration, tick: Duration) {
     }
 }
 
-fn report(shared: &Shared, task: u64, worker: usize, ran: Duration, still_running: bool) {
-    let described = shared
-        .registry
-        .with_task(task, |header| {
-            let name = header.meta.name();
-            let who = match name {
-                Some(name) => format!("task '{name}'"),
-                None => "task".to_owned(),
-            };
-            format!("{who} (id {}, spawned at {})", header.id, header.location())
-        })
-        .unwrap_or_else(|| format!("task (id {task})"));
+fn report(subject: Option<&Subject>, task: u64, worker: usize, ran: Duration, still_running: bool) {
+    let described = match subject {
+        Some(subject) => subject.describe(),
+        None => format!("task (id {task})"),
+    };
     let ms = ran.as_secs_f64() * 1000.0;
-    let message = if still_running {
-        format!(
-            "slow poll: {described} has been blocking worker {worker} for {ms:.0} ms and is \
-             still running (a blocking call in async code? use spawn_blocking)"
+    let (kind, message) = if still_running {
+        (
+            "slow_poll",
+            format!(
+                "slow poll: {described} has been blocking worker {worker} for {ms:.0} ms and is \
+                 still running (a blocking call in async code? use spawn_blocking)"
+            ),
         )
     } else {
-        format!("slow poll: {described} blocked worker {worker} for about {ms:.0} ms")
+        (
+            "slow_poll_end",
+            format!("slow poll: {described} blocked worker {worker} for about {ms:.0} ms"),
+        )
     };
-    emit(&message);
+    emit(&Report {
+        kind,
+        level: Level::Warn,
+        task: subject.cloned(),
+        message,
+    });
 }

@@ -102,7 +102,7 @@ fn drop_future<F: Future, S>(cell: &Cell<F, S>) -> std::thread::Result<()> {
 /// giving up `JOIN_INTEREST`.
 unsafe fn drop_output<F: Future, S: Schedule>(
     cell: &Cell<F, S>,
-    policy: impl FnOnce(&dyn Fn() -> String),
+    policy: impl FnOnce(&dyn Fn() -> crate::diagnostics::Report),
 ) {
     // SAFETY: forwarded contract.
     let output = cell
@@ -274,7 +274,11 @@ pub(super) fn drop_join_handle<F: Future, S: Schedule>(cell: &Cell<F, S>) -> usi
         // The scheduler is not ours to use here (this may run after the
         // runtime is gone): a failure goes to the reporter the completer
         // left, if the scheduler gave one (`Schedule::failure_reporter`).
-        let policy = |report: &dyn Fn() -> String| match cell.header.meta.take_failure_reporter() {
+        let policy = |report: &dyn Fn() -> crate::diagnostics::Report| match cell
+            .header
+            .meta
+            .take_failure_reporter()
+        {
             Some(reporter) => reporter(report),
             None => cell.scheduler.unhandled_failure(report),
         };

@@ -113,8 +113,8 @@ pub(crate) trait Schedule: Send + Sync + Sized + 'static {
     /// runtime's unhandled-failure policy. `report` builds the message.
     /// Called by the task's completer, and by its handle's drop only if
     /// [`failure_reporter`](Self::failure_reporter) gave `None`.
-    fn unhandled_failure(&self, report: &dyn Fn() -> String) {
-        crate::scheduler::failure::emit(&report());
+    fn unhandled_failure(&self, report: &dyn Fn() -> crate::diagnostics::Report) {
+        crate::diagnostics::emit(&report());
     }
     /// A task panicked and its handle may still read the result. Called by
     /// the completer; what it returns is kept with the task and applies the
@@ -130,7 +130,8 @@ pub(crate) trait Schedule: Send + Sync + Sized + 'static {
 
 /// See [`Schedule::failure_reporter`]: applies an unhandled-failure policy
 /// to the report the closure is given.
-pub(crate) type FailureReporter = Box<dyn FnOnce(&dyn Fn() -> String) + Send + 'static>;
+pub(crate) type FailureReporter =
+    Box<dyn FnOnce(&dyn Fn() -> crate::diagnostics::Report) + Send + 'static>;
 
 /// An untyped, non-owning pointer to a task. Whoever copies it must hold a
 /// reference for as long as it uses it.

@@ -7,31 +7,43 @@
 
 use super::raw::Header;
 use super::JoinError;
-use crate::scheduler::failure::emit;
+use crate::diagnostics::{emit, Level, Report, Subject};
+
+/// The task a report is about: its id, name and spawn site.
+pub(crate) fn subject(header: &Header) -> Subject {
+    Subject {
+        id: header.id.as_u64(),
+        name: header.meta.name(),
+        spawned_at: header.location(),
+    }
+}
 
 /// "task 'name' (id N, spawned at file:line) panicked and its result was
 /// never retrieved: message".
-pub(super) fn describe(header: &Header, error: &JoinError) -> String {
-    let who = match header.meta.name() {
-        Some(name) => format!("task '{name}'"),
-        None => "task".to_owned(),
-    };
+pub(super) fn describe(header: &Header, error: &JoinError) -> Report {
+    let task = subject(header);
     let message = error
         .panic_message()
         .unwrap_or_else(|| "<non-string panic payload>".to_owned());
-    format!(
-        "{who} (id {}, spawned at {}) panicked and its result was never retrieved: {message}",
-        header.id,
-        header.location()
-    )
+    Report {
+        kind: "unretrieved_panic",
+        level: Level::Error,
+        message: format!(
+            "{} panicked and its result was never retrieved: {message}",
+            task.describe()
+        ),
+        task: Some(task),
+    }
 }
 
 /// Reports a done callback that panicked (the task and the runtime carry on).
 pub(super) fn callback_panicked(header: &Header, payload: &(dyn std::any::Any + Send)) {
     let message = super::error::panic_message(payload).unwrap_or("<non-string panic payload>");
-    emit(&format!(
-        "a done callback of task {} (spawned at {}) panicked: {message}",
-        header.id,
-        header.location()
-    ));
+    let task = subject(header);
+    emit(&Report {
+        kind: "callback_panic",
+        level: Level::Error,
+        message: format!("a done callback of {} panicked: {message}", task.describe()),
+        task: Some(task),
+    });
 }

@@ -64,8 +64,8 @@ impl Schedule for CellScheduler {
         self.shared.registry.remove(task)
     }
 
-    fn unhandled_failure(&self, report: &dyn Fn() -> String) {
-        assert!(report().contains("panicked"), "{}", report());
+    fn unhandled_failure(&self, report: &dyn Fn() -> crate::diagnostics::Report) {
+        assert!(report().message.contains("panicked"), "{}", report());
         self.shared.failures.fetch_add(1, SeqCst);
     }
 }

@@ -18,7 +18,9 @@
 //!   loom `Arc` alive: loom reports "Arc leaked");
 //! - completed tasks retired into a worker's batch are freed exactly once,
 //!   whether the batch or the shutdown drain takes them out of the registry;
-//! - the parker never loses a notification.
+//! - the parker never loses a notification;
+//! - the drivers stop only after the last worker that can poll a task has
+//!   left, also when the runtime is dropped from one of its own tasks.
 #![cfg(runtime_loom)]
 
 use loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering::*};
@@ -272,6 +274,41 @@ fn shutdown_races_running_task() {
             drops.get(),
             2 + children.get(),
             "every future dropped exactly once"
+        );
+    });
+}
+
+/// The drivers outlive the last worker that can poll a task
+/// (`Shared::release_drivers`, scheduler README "Shutdown" step 5). A
+/// runtime dropped from one of its own tasks cannot join the worker it runs
+/// on, nor wait for the other worker's poll: here a task drops it while
+/// `observer` may be polling on the other worker. Whenever the observer is polled it must find the time driver
+/// running (before the fix the dropping task stopped the drivers at once,
+/// under the other worker's poll), and its handle resolves.
+#[test]
+fn drivers_outlive_the_last_worker() {
+    check("drivers_outlive_the_last_worker", || {
+        let rt = multi_thread();
+        let handle = rt.handle().clone();
+        let saw_shutdown = Arc::new(AtomicBool::new(false));
+        let saw = saw_shutdown.clone();
+        let observer = handle.spawn(async move {
+            let driver = runtime_core::time::try_current().expect("workers enter the time driver");
+            saw.store(driver.is_shutdown(), SeqCst);
+        });
+        let slot = Arc::new(loom::sync::Mutex::new(Some(rt)));
+        handle
+            .spawn(async move {
+                let rt = slot.lock().unwrap().take();
+                drop(rt);
+            })
+            .detach();
+        if let Err(e) = block_on(observer) {
+            assert!(e.is_cancelled());
+        }
+        assert!(
+            !saw_shutdown.load(SeqCst),
+            "a task was polled after the runtime stopped its time driver"
         );
     });
 }

@@ -23,6 +23,7 @@ pub const CHAINED_SPAWN: Workload = Workload {
     runtime: on_runtime,
     tokio: on_tokio,
     smol: on_smol,
+    smol_label: None,
 };
 
 fn link_runtime(hops: usize, done: runtime::sync::oneshot::Sender<usize>) {

@@ -27,6 +27,11 @@ pub struct Workload {
     pub tokio: fn(&tokio::runtime::Runtime),
     /// Runs it once on smol.
     pub smol: fn(&SmolPool),
+    /// `Some(label)` when smol's primitive keeps a different promise than
+    /// ours and Tokio's (the semaphore: smol's barges, ours and Tokio's are
+    /// FIFO): the table shows smol's time with the label, for reference,
+    /// and the ratio is against Tokio alone.
+    pub smol_label: Option<&'static str>,
 }
 
 impl Workload {

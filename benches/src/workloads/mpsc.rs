@@ -21,6 +21,7 @@ pub const MPSC_CONTENTION: Workload = Workload {
     runtime: on_runtime,
     tokio: on_tokio,
     smol: on_smol,
+    smol_label: None,
 };
 
 const COUNT: u64 = SENDERS * MESSAGES;

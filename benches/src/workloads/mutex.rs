@@ -23,6 +23,7 @@ pub const MUTEX_CONTENTION: Workload = Workload {
     runtime: on_runtime,
     tokio: on_tokio,
     smol: on_smol,
+    smol_label: None,
 };
 
 fn on_runtime(rt: &runtime::Runtime) {

@@ -21,6 +21,7 @@ pub const PING_PONG: Workload = Workload {
     runtime: on_runtime,
     tokio: on_tokio,
     smol: on_smol,
+    smol_label: None,
 };
 
 fn on_runtime(rt: &runtime::Runtime) {

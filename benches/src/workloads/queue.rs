@@ -31,6 +31,7 @@ pub const QUEUE_MPMC: Workload = Workload {
     runtime: on_runtime,
     tokio: on_tokio,
     smol: on_smol,
+    smol_label: None,
 };
 
 const COUNT: u64 = PRODUCERS * ITEMS;

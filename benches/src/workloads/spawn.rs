@@ -22,6 +22,7 @@ pub const SPAWN_MANY_LOCAL: Workload = Workload {
     runtime: local_runtime,
     tokio: local_tokio,
     smol: local_smol,
+    smol_label: None,
 };
 
 /// Spawn from a thread outside the pool.
@@ -30,6 +31,7 @@ pub const SPAWN_MANY_REMOTE: Workload = Workload {
     runtime: remote_runtime,
     tokio: remote_tokio,
     smol: remote_smol,
+    smol_label: None,
 };
 
 fn local_runtime(rt: &runtime::Runtime) {

@@ -17,6 +17,7 @@ pub const SPAWN_JOIN: Workload = Workload {
     runtime: on_runtime,
     tokio: on_tokio,
     smol: on_smol,
+    smol_label: None,
 };
 
 const EXPECTED: u64 = JOINS * (JOINS - 1) / 2;

@@ -25,6 +25,7 @@ pub const TCP_ECHO: Workload = Workload {
     runtime: on_runtime,
     tokio: on_tokio,
     smol: on_smol,
+    smol_label: None,
 };
 
 const TOTAL: usize = CONNS * ROUND_TRIPS;

@@ -20,6 +20,7 @@ pub const TIMERS: Workload = Workload {
     runtime: on_runtime,
     tokio: on_tokio,
     smol: on_smol,
+    smol_label: None,
 };
 
 fn duration(i: u64) -> Duration {

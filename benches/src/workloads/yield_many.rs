@@ -19,6 +19,7 @@ pub const YIELD_MANY: Workload = Workload {
     runtime: on_runtime,
     tokio: on_tokio,
     smol: on_smol,
+    smol_label: None,
 };
 
 fn on_runtime(rt: &runtime::Runtime) {

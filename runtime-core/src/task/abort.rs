@@ -30,18 +30,39 @@ impl AbortHandle {
         self.raw.header().state.load().is_complete()
     }
 
-    /// Whether the task has been woken and not yet polled for that wake: it
-    /// sits in a run queue, or a wake arrived during its current poll (so it
-    /// will be polled again). A snapshot: it may change right after.
-    pub(crate) fn is_woken(&self) -> bool {
+    /// What the task is doing right now (a snapshot: it may change right
+    /// after): for `TaskGroup`'s failure rule.
+    pub(crate) fn activity(&self) -> Activity {
         let state = self.raw.header().state.load();
-        state.is_scheduled() && !state.is_complete()
+        if state.is_complete() {
+            Activity::Complete
+        } else if state.is_scheduled() {
+            Activity::Woken
+        } else if state.is_running() {
+            Activity::Running
+        } else {
+            Activity::Idle
+        }
     }
 
     /// The task's id.
     pub fn id(&self) -> TaskId {
         self.raw.id()
     }
+}
+
+/// See [`AbortHandle::activity`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Activity {
+    /// Waiting for a wake-up.
+    Idle,
+    /// Being polled, and not woken since the poll began.
+    Running,
+    /// Woken and not yet polled for it: in a run queue, or woken during the
+    /// poll it is in (it will be polled again).
+    Woken,
+    /// Finished.
+    Complete,
 }
 
 /// Requests cancellation of `raw`; `false` if it had already finished.

@@ -30,6 +30,7 @@ mod waker;
 mod tests;
 
 pub use abort::AbortHandle;
+pub(crate) use abort::Activity;
 pub use builder::Builder;
 pub(crate) use current::cancel_current;
 pub use current::{id, name, try_id};

@@ -21,10 +21,12 @@
 //!   cancels itself without polling: spawns after a failure are refused.
 //! - **failure** (a member returns `Err` or panics): under the lock the
 //!   failure is recorded and, if the group was open, it is closed; then,
-//!   still under the lock, each other member's state word is read: a member
+//!   still under the lock, each other member's state word is read. A member
 //!   already woken (`SCHEDULED`: queued, or woken during the poll it is in)
-//!   goes into `woken`, every other one is collected and, outside the lock,
-//!   cancelled. The failing member then ends its own task, with its error
+//!   goes into `woken` and is left alone; a member being polled (`RUNNING`,
+//!   not woken) goes into `woken` too, for the poll under way, and is
+//!   cancelled; an idle one is cancelled. The cancellations are made outside
+//!   the lock. The failing member then ends its own task, with its error
 //!   kept by the group (its handle resolves to a "failed" `JoinError`).
 //!   A woken member is therefore polled once more (a `SCHEDULED` task is
 //!   always polled: its `Notified` is in a queue), and a failure in that
@@ -33,11 +35,14 @@
 //!   members woken in the same loop iteration all run first (issue 18).
 //!   The look at the state word and the member's lookup in `woken` are
 //!   ordered by the lock, so a member that reads the flag set always finds
-//!   the decision made about it. A member woken after the look is
-//!   cancelled without that poll (a wake racing the failure, on another
-//!   thread). `cancel`, a token and a drop close the group without this
-//!   grace: they cancel every member at once, as asyncio's cancellation of
-//!   the `async with` body does.
+//!   the decision made about it; a poll that was under way at the look
+//!   polls the user's future whichever way its load of the flag went. A
+//!   member woken after the look is cancelled without that poll (a wake
+//!   racing the failure, on another thread). An entry nobody consumes (the
+//!   poll under way read the flag clear) goes when the member ends.
+//!   `cancel`, a token and a drop close the group without this grace: they
+//!   cancel every member at once, as asyncio's cancellation of the
+//!   `async with` body does.
 //! - **join**: waits until `members` is empty, then returns every failure.
 //! - **drop without join** (including the `join` future being dropped, which
 //!   is how cancellation of the parent reaches a nested group): close and
@@ -59,18 +64,20 @@
 //!   runs on the cancelling thread, outside the token's lock, and takes only
 //!   the group's lock, so the two locks never nest.
 
+mod member;
+
 use super::cancel::{CancellationToken, OnCancel};
-use super::error::{Failure, FailureKind, GroupError};
+use super::error::{Failure, GroupError};
 use crate::loom::sync::atomic::{AtomicBool, Ordering};
 use crate::loom::sync::Arc;
 use crate::loom::sync::Mutex;
 use crate::scheduler::Handle;
-use crate::task::{self, AbortHandle, FailedInGroup, Task, TaskId};
+use crate::task::{AbortHandle, Activity, Task, TaskId};
+use member::Member;
 use std::collections::{HashMap, HashSet};
 use std::future::{poll_fn, Future};
-use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe, Location};
-use std::pin::Pin;
-use std::task::{Context, Poll, Waker};
+use std::panic::Location;
+use std::task::{Poll, Waker};
 
 /// A group of tasks that succeed or fail together (asyncio's `TaskGroup`).
 ///
@@ -453,9 +460,19 @@ impl<E> Shared<E> {
             if Some(*id) == except {
                 continue;
             }
-            if failed && handle.is_woken() {
-                state.woken.insert(*id);
+            let activity = if failed {
+                handle.activity()
             } else {
+                Activity::Idle
+            };
+            if matches!(activity, Activity::Woken | Activity::Running) {
+                // Its due poll (or the one under way) may run the user's
+                // future, even if it reads the flag already set.
+                state.woken.insert(*id);
+            }
+            if activity != Activity::Woken {
+                // A running member is cancelled as well: once the poll under
+                // way returns `Pending`, it is not polled again.
                 to_cancel.push(handle.clone());
             }
         }
@@ -515,65 +532,6 @@ impl<E> std::fmt::Debug for TaskGroup<E> {
             .field("failures", &state.failures.len())
             .field("closed", &state.closed)
             .finish()
-    }
-}
-
-/// The future a group member runs: the user's future, with its failure
-/// reported to the group.
-struct Member<F: Future, E> {
-    future: Pin<Box<F>>,
-    shared: Arc<Shared<E>>,
-    /// This group, as the parent of groups created while polling.
-    link: Parent,
-}
-
-impl<F, T, E> Future for Member<F, E>
-where
-    F: Future<Output = Result<T, E>>,
-{
-    type Output = Result<T, E>;
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<T, E>> {
-        let this = &mut *self;
-        let id = task::id();
-        let mut last_poll = false;
-        if this.shared.closed.load(Ordering::Acquire) {
-            if !this.shared.state.lock().woken.remove(&id) {
-                // Spawned after the group closed, or being cancelled: never
-                // poll the user's future again.
-                task::cancel_current();
-                return Poll::Pending;
-            }
-            // Woken before a failure closed the group: this poll is its due.
-            last_poll = true;
-        }
-        let previous = CURRENT_GROUP.with(|g| g.replace(Some(this.link.clone())));
-        let polled = catch_unwind(AssertUnwindSafe(|| this.future.as_mut().poll(cx)));
-        CURRENT_GROUP.with(|g| *g.borrow_mut() = previous);
-        match polled {
-            Ok(Poll::Pending) => {
-                if last_poll {
-                    task::cancel_current();
-                }
-                Poll::Pending
-            }
-            Ok(Poll::Ready(Ok(value))) => Poll::Ready(Ok(value)),
-            Ok(Poll::Ready(Err(error))) => {
-                let failure = Failure::new(id, task::name(), FailureKind::Error(error));
-                this.shared.close(Some((failure, id)));
-                // The error now belongs to the group; end this task as
-                // "failed" without running the panic hook.
-                resume_unwind(Box::new(FailedInGroup))
-            }
-            Err(payload) => {
-                let message = task::panic_message(&*payload)
-                    .unwrap_or("<non-string panic payload>")
-                    .to_owned();
-                let failure = Failure::new(id, task::name(), FailureKind::Panic(message));
-                this.shared.close(Some((failure, id)));
-                resume_unwind(payload)
-            }
-        }
     }
 }
 

@@ -1,7 +1,7 @@
 //! `AbortHandle`: cancel a task without owning its result.
 
 use super::raw::RawTask;
-use super::state::ToNotified;
+use super::state::{KeepWake, ToNotified};
 use super::TaskId;
 use std::fmt;
 
@@ -30,39 +30,29 @@ impl AbortHandle {
         self.raw.header().state.load().is_complete()
     }
 
-    /// What the task is doing right now (a snapshot: it may change right
-    /// after): for `TaskGroup`'s failure rule.
-    pub(crate) fn activity(&self) -> Activity {
-        let state = self.raw.header().state.load();
-        if state.is_complete() {
-            Activity::Complete
-        } else if state.is_scheduled() {
-            Activity::Woken
-        } else if state.is_running() {
-            Activity::Running
-        } else {
-            Activity::Idle
-        }
+    /// `TaskGroup`'s cancellation on a member's failure: as
+    /// [`cancel`](Self::cancel), but a task already woken keeps the poll of
+    /// that wake (`state.rs`, "cancel keeping the wake"). When this returns
+    /// [`KeepWake::Submit`] the caller must call
+    /// [`submit_cancelled`](Self::submit_cancelled) once (it may do so after
+    /// releasing its locks).
+    pub(crate) fn cancel_keeping_wake(&self) -> KeepWake {
+        self.raw
+            .header()
+            .state
+            .transition_to_cancelled_keeping_wake()
+    }
+
+    /// Submits the `Notified` that [`cancel_keeping_wake`](Self::cancel_keeping_wake)
+    /// created when it returned [`KeepWake::Submit`].
+    pub(crate) fn submit_cancelled(&self) {
+        self.raw.schedule();
     }
 
     /// The task's id.
     pub fn id(&self) -> TaskId {
         self.raw.id()
     }
-}
-
-/// See [`AbortHandle::activity`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Activity {
-    /// Waiting for a wake-up.
-    Idle,
-    /// Being polled, and not woken since the poll began.
-    Running,
-    /// Woken and not yet polled for it: in a run queue, or woken during the
-    /// poll it is in (it will be polled again).
-    Woken,
-    /// Finished.
-    Complete,
 }
 
 /// Requests cancellation of `raw`; `false` if it had already finished.

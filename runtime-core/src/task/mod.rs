@@ -30,7 +30,6 @@ mod waker;
 mod tests;
 
 pub use abort::AbortHandle;
-pub(crate) use abort::Activity;
 pub use builder::Builder;
 pub(crate) use current::cancel_current;
 pub use current::{id, name, try_id};
@@ -39,6 +38,7 @@ pub use handle::Task;
 pub use id::TaskId;
 pub use info::{TaskInfo, TaskState};
 pub use outcome::TaskOutcome;
+pub(crate) use state::KeepWake;
 pub use task_local::{AccessError, LocalKey, TaskLocalFuture};
 
 pub(crate) use error::{panic_message, FailedInGroup};

@@ -1,10 +1,9 @@
 //! The future each `TaskGroup` member runs: the user's future, the group's
-//! closed-flag check before each poll (the failure rule in the parent
+//! check at its first poll (spawns after a failure are refused; the parent
 //! module's docs), and the report of its failure to the group.
 
 use super::{Parent, Shared, CURRENT_GROUP};
 use crate::group::error::{Failure, FailureKind};
-use crate::loom::sync::atomic::Ordering;
 use crate::loom::sync::Arc;
 use crate::task::{self, FailedInGroup};
 use std::future::Future;
@@ -19,6 +18,7 @@ pub(super) struct Member<F: Future, E> {
     pub(super) shared: Arc<Shared<E>>,
     /// This group, as the parent of groups created while polling.
     pub(super) link: Parent,
+    pub(super) started: bool,
 }
 
 impl<F, T, E> Future for Member<F, E>
@@ -30,27 +30,21 @@ where
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<T, E>> {
         let this = &mut *self;
         let id = task::id();
-        let mut last_poll = false;
-        if this.shared.closed.load(Ordering::Acquire) {
-            if !this.shared.state.lock().woken.remove(&id) {
-                // Spawned after the group closed, or being cancelled: never
-                // poll the user's future again.
+        if !this.started {
+            this.started = true;
+            let mut state = this.shared.state.lock();
+            if state.closed && !state.woken.remove(&id) {
+                // Spawned after the group failed or was cancelled: never run.
+                drop(state);
                 task::cancel_current();
                 return Poll::Pending;
             }
-            // Woken before a failure closed the group: this poll is its due.
-            last_poll = true;
         }
         let previous = CURRENT_GROUP.with(|g| g.replace(Some(this.link.clone())));
         let polled = catch_unwind(AssertUnwindSafe(|| this.future.as_mut().poll(cx)));
         CURRENT_GROUP.with(|g| *g.borrow_mut() = previous);
         match polled {
-            Ok(Poll::Pending) => {
-                if last_poll {
-                    task::cancel_current();
-                }
-                Poll::Pending
-            }
+            Ok(Poll::Pending) => Poll::Pending,
             Ok(Poll::Ready(Ok(value))) => Poll::Ready(Ok(value)),
             Ok(Poll::Ready(Err(error))) => {
                 let failure = Failure::new(id, task::name(), FailureKind::Error(error));

@@ -53,7 +53,9 @@ pub use runtime_io::{io, net, signal};
 
 /// `#[runtime::main]` runs an `async fn main` on a new runtime;
 /// `#[runtime::test]` runs an `async` test on a runtime of its own
-/// (current-thread by default, with an optional `timeout = "10s"`).
+/// (current-thread by default, with an optional `timeout = "10s"`, and
+/// `start_paused = true` to run it on the paused test clock of
+/// [`time::pause`]).
 ///
 /// ```
 /// #[runtime::main(flavor = "current_thread")]
@@ -75,11 +77,12 @@ pub mod task {
     };
 }
 
-/// Timers: `sleep`, `timeout`, `interval` (asyncio's `sleep`, `wait_for`).
+/// Timers: `sleep`, `timeout`, `interval` (asyncio's `sleep`, `wait_for`),
+/// and the test clock: `pause`, `advance`, `resume`, `now`.
 pub mod time {
     pub use runtime_core::time::{
-        interval, interval_at, sleep, sleep_until, timeout, timeout_at, Duration, Elapsed, Instant,
-        Interval, MissedTickBehavior, Sleep, Timeout,
+        advance, interval, interval_at, now, pause, resume, sleep, sleep_until, timeout,
+        timeout_at, Duration, Elapsed, Instant, Interval, MissedTickBehavior, Sleep, Timeout,
     };
 }
 

@@ -635,6 +635,18 @@ async fn context_vars() {
     assert_eq!(REQUEST_ID.try_get().unwrap_or(0), 0); // request_id.get(0) outside
 }
 
+// ---- loop.time() and the test clock ----------------------------------------------
+
+#[runtime::test(start_paused = true)]
+async fn retries_back_off_without_waiting() {
+    use runtime::time::{self, sleep, Duration};
+    let start = time::now(); // loop.time(), on the paused clock
+    for attempt in 0..5u32 {
+        sleep(Duration::from_secs(60 << attempt)).await; // 1, 2, 4, 8, 16 minutes
+    }
+    assert_eq!(time::now() - start, Duration::from_secs(31 * 60)); // and no real wait
+}
+
 // ---- the tests --------------------------------------------------------------------
 
 #[test]

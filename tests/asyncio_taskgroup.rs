@@ -281,7 +281,7 @@ fn a_group_that_fails_while_tasks_are_still_being_spawned() {
     });
 }
 
-/// BUG (runtime-core/src/group/task_group.rs): a failure that lands while
+/// BUG (runtime-core/src/group/task_group/mod.rs): a failure that lands while
 /// another thread is inside `TaskGroup::spawn` can strand the new member.
 /// `spawn_inner` schedules the task *before* inserting it into `members`; if
 /// a worker polls it in between (its first-poll check sees the group still

@@ -1,4 +1,4 @@
-//! loom models of `TaskGroup` (`runtime-core/src/group/task_group.rs`, the
+//! loom models of `TaskGroup` (`runtime-core/src/group/task_group/mod.rs`, the
 //! protocol in its top comment) on a real runtime built inside the model,
 //! as in `scheduler.rs`: under `cfg(runtime_loom)` the run queues are the
 //! lock-based stand-in, the registry has one shard and no timer thread
@@ -111,6 +111,49 @@ fn failure_cancels_pending_sibling() {
         let cancelled = rt.block_on(pending).expect_err("never opened");
         assert!(cancelled.is_cancelled());
         assert!(!gate.is_open());
+        drop(rt);
+    });
+}
+
+/// Two workers: the first member opens a gate (waking the second member)
+/// and then fails; the second, woken by the gate, fails too. Whether the
+/// second is queued, being polled on the other worker (having read the
+/// group's closed flag either way) or already done when the first failure
+/// closes the group, it was woken before, so it gets its poll and `join`
+/// returns **both** failures (asyncio's rule; issue 18). A lost grace
+/// shows as a single failure, a lost cancellation or wakeup as a deadlock.
+#[test]
+fn woken_sibling_gets_its_poll_and_both_failures_are_reported() {
+    check("woken_sibling_gets_its_poll", || {
+        let rt = multi_thread(2);
+        let group = TaskGroup::<&'static str>::new_in(rt.handle());
+        let dropped = Counter::new();
+        let gate = Gate::new();
+
+        let (guard, wait) = (dropped.token(), gate.wait());
+        let second = group.spawn(async move {
+            let _guard = guard;
+            wait.await;
+            Err::<(), _>("second")
+        });
+        let (guard, opener) = (dropped.token(), gate.clone());
+        let first = group.spawn(async move {
+            let _guard = guard;
+            opener.open();
+            Err::<(), _>("first")
+        });
+
+        let failures = rt.block_on(group.join()).expect_err("members failed");
+        let mut errors: Vec<_> = failures.errors().copied().collect();
+        errors.sort();
+        assert_eq!(
+            errors,
+            ["first", "second"],
+            "the woken member's failure is kept"
+        );
+        assert_eq!(dropped.get(), 2, "every member ended before join returned");
+        assert!(rt.block_on(first).unwrap_err().is_failed());
+        assert!(rt.block_on(second).unwrap_err().is_failed());
         drop(rt);
     });
 }

@@ -25,7 +25,9 @@ impl Kind {
     fn valid_options(self) -> &'static str {
         match self {
             Kind::Main => "`flavor`, `worker_threads`, `thread_name`, `crate`",
-            Kind::Test => "`flavor`, `worker_threads`, `thread_name`, `timeout`, `crate`",
+            Kind::Test => {
+                "`flavor`, `worker_threads`, `thread_name`, `timeout`, `start_paused`, `crate`"
+            }
         }
     }
 }
@@ -51,6 +53,8 @@ pub(crate) struct Config {
     pub(crate) worker_threads: Option<usize>,
     pub(crate) thread_name: Option<LitStr>,
     pub(crate) timeout: Option<Timeout>,
+    /// `start_paused = true`: the test clock is paused before the body runs.
+    pub(crate) start_paused: bool,
     /// Path of the `runtime` crate (default `::runtime`).
     pub(crate) krate: Path,
 }
@@ -62,6 +66,7 @@ struct Raw {
     worker_threads: Option<(usize, Span)>,
     thread_name: Option<LitStr>,
     timeout: Option<Timeout>,
+    start_paused: Option<(bool, Span)>,
     krate: Option<Path>,
     seen: Vec<String>,
 }
@@ -94,6 +99,17 @@ pub(crate) fn parse(kind: Kind, args: proc_macro2::TokenStream) -> syn::Result<C
             ),
         );
     }
+    if let (Flavor::MultiThread, Some((true, span))) = (flavor, raw.start_paused) {
+        push(
+            &mut errors,
+            syn::Error::new(
+                span,
+                "`start_paused` needs the current-thread runtime: the test clock works on \
+                 `flavor = \"current_thread\"` only, the default of #[runtime::test]; remove \
+                 `flavor = \"multi_thread\"` and `worker_threads`, or `start_paused`",
+            ),
+        );
+    }
     if let Some(e) = errors {
         return Err(e);
     }
@@ -102,6 +118,7 @@ pub(crate) fn parse(kind: Kind, args: proc_macro2::TokenStream) -> syn::Result<C
         worker_threads: raw.worker_threads.map(|(n, _)| n),
         thread_name: raw.thread_name,
         timeout: raw.timeout,
+        start_paused: raw.start_paused.is_some_and(|(paused, _)| paused),
         krate: raw.krate.unwrap_or_else(|| syn::parse_quote!(::runtime)),
     })
 }
@@ -122,11 +139,11 @@ impl Raw {
         let known = matches!(
             name.as_str(),
             "flavor" | "worker_threads" | "thread_name" | "crate"
-        ) || (name == "timeout" && kind == Kind::Test);
+        ) || ((name == "timeout" || name == "start_paused") && kind == Kind::Test);
         if !known {
-            let msg = if name == "timeout" {
+            let msg = if name == "timeout" || name == "start_paused" {
                 format!(
-                    "`timeout` is only supported by #[runtime::test]; valid options for {} are {}",
+                    "`{name}` is only supported by #[runtime::test]; valid options for {} are {}",
                     kind.attr(),
                     kind.valid_options()
                 )
@@ -160,6 +177,7 @@ impl Raw {
             "worker_threads" => self.worker_threads = Some((worker_threads(&nv)?, nv.span())),
             "thread_name" => self.thread_name = Some(string(&nv, &name)?),
             "timeout" => self.timeout = Some(timeout(&nv)?),
+            "start_paused" => self.start_paused = Some((boolean(&nv, &name)?, nv.span())),
             _ => self.krate = Some(krate(&nv)?),
         }
         Ok(())
@@ -177,6 +195,7 @@ fn example(name: &str) -> &'static str {
         "worker_threads" => "`worker_threads = 4`",
         "thread_name" => "`thread_name = \"my-app\"`",
         "timeout" => "`timeout = \"10s\"`",
+        "start_paused" => "`start_paused = true`",
         _ => "`crate = \"my_crate::runtime\"`",
     }
 }
@@ -189,6 +208,18 @@ fn string(nv: &MetaNameValue, name: &str) -> syn::Result<LitStr> {
         other => Err(syn::Error::new_spanned(
             other,
             format!("`{name}` takes a string, e.g. {}", example(name)),
+        )),
+    }
+}
+
+fn boolean(nv: &MetaNameValue, name: &str) -> syn::Result<bool> {
+    match &nv.value {
+        Expr::Lit(ExprLit {
+            lit: Lit::Bool(b), ..
+        }) => Ok(b.value),
+        other => Err(syn::Error::new_spanned(
+            other,
+            format!("`{name}` takes `true` or `false`, e.g. {}", example(name)),
         )),
     }
 }

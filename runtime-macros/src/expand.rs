@@ -91,8 +91,18 @@ fn run_body(kind: Kind, config: &Config, func: &ItemFn) -> TokenStream {
     let async_block = quote_spanned!(block.span()=> async move #block);
     let (rt_at_tail, body_at_tail) = (located(&rt, tail), located(&body, tail));
     let run = quote_spanned!(tail=> #rt_at_tail.block_on(#body_at_tail));
+    let krate = &config.krate;
+    let pause = config.start_paused.then(|| {
+        quote_spanned! {Span::mixed_site()=>
+            let #body = async move {
+                #krate::time::pause();
+                #body.await
+            };
+        }
+    });
     quote_spanned! {Span::mixed_site()=>
         let #body = #async_block;
+        #pause
         #build
         #run
     }

@@ -31,12 +31,14 @@
 //! | `worker_threads` | an integer `>= 1`; multi-thread only | the number of cores |
 //! | `thread_name` | a string: the prefix of the runtime's thread names | `"runtime"` |
 //! | `timeout` | `test` only: `"500ms"`, `"10s"`, `"2m"` | none |
+//! | `start_paused` | `test` only, current-thread only: `true` pauses the test clock (`runtime::time::pause`) before the body runs | `false` |
 //! | `crate` | the path of the `runtime` crate, as a string, for re-exports | `"::runtime"` |
 //!
 //! Misuse is a compile error pointing at the culprit: a function without
 //! `async`, arguments or generic parameters, an unknown option (the message
 //! lists the valid ones), a bad value, `worker_threads` together with
-//! `flavor = "current_thread"`.
+//! `flavor = "current_thread"`, `start_paused = true` on the multi-thread
+//! flavour.
 
 #![warn(missing_docs)]
 

@@ -230,6 +230,13 @@ impl BlockingPool {
         true
     }
 
+    /// Whether a job is queued or running (the test clock does not
+    /// auto-advance then).
+    pub(crate) fn is_busy(&self) -> bool {
+        let state = self.inner.state.lock();
+        !state.queue.is_empty() || state.threads > state.idle
+    }
+
     /// Threads currently in the pool (busy or idle).
     pub(crate) fn num_threads(&self) -> usize {
         self.inner.state.lock().threads

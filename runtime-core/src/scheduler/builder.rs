@@ -200,6 +200,10 @@ impl Builder {
     pub fn build(&mut self) -> io::Result<Runtime> {
         let num_workers = self.validate()?;
         let (drivers, driver_thread) = Drivers::start(self.io_driver.as_ref(), &self.thread_name)?;
+        if self.flavor == Flavor::CurrentThread {
+            // The test clock (`time::pause`) works on this flavour only.
+            drivers.time.set_pausable();
+        }
         let mut remotes = Vec::with_capacity(num_workers);
         let mut cores = Vec::with_capacity(num_workers);
         for index in 0..num_workers {

@@ -311,9 +311,26 @@ fn block_on_current_thread<F: Future>(handle: &Handle, future: F) -> F::Output {
                 // parker parks in the I/O driver instead).
                 shared.poll_io();
             } else if ran == 0 && !main.woken.load(Acquire) {
-                parker.park();
+                park_or_advance_time(shared, &parker);
             }
         }
+    }
+}
+
+/// The current-thread runtime has nothing to run: it parks, unless the
+/// test clock is paused (`time::pause`). Then, with no blocking job in
+/// flight, it jumps the clock to the next timer and fires it instead
+/// (auto-advance; none pending: it parks as usual, for I/O or a wake from
+/// another thread). With a blocking job in flight it parks briefly and
+/// looks again, since the job may be what the tasks wait for.
+fn park_or_advance_time(shared: &super::Shared, parker: &park::Parker) {
+    let time = &shared.drivers.time;
+    if !time.is_paused() {
+        parker.park();
+    } else if shared.blocking.is_busy() {
+        parker.park_timeout(Duration::from_millis(1));
+    } else if !time.auto_advance() {
+        parker.park();
     }
 }
 

@@ -1,7 +1,7 @@
 //! `AbortHandle`: cancel a task without owning its result.
 
 use super::raw::RawTask;
-use super::state::ToNotified;
+use super::state::{KeepWake, ToNotified};
 use super::TaskId;
 use std::fmt;
 
@@ -30,12 +30,23 @@ impl AbortHandle {
         self.raw.header().state.load().is_complete()
     }
 
-    /// Whether the task has been woken and not yet polled for that wake: it
-    /// sits in a run queue, or a wake arrived during its current poll (so it
-    /// will be polled again). A snapshot: it may change right after.
-    pub(crate) fn is_woken(&self) -> bool {
-        let state = self.raw.header().state.load();
-        state.is_scheduled() && !state.is_complete()
+    /// `TaskGroup`'s cancellation on a member's failure: as
+    /// [`cancel`](Self::cancel), but a task already woken keeps the poll of
+    /// that wake (`state.rs`, "cancel keeping the wake"). When this returns
+    /// [`KeepWake::Submit`] the caller must call
+    /// [`submit_cancelled`](Self::submit_cancelled) once (it may do so after
+    /// releasing its locks).
+    pub(crate) fn cancel_keeping_wake(&self) -> KeepWake {
+        self.raw
+            .header()
+            .state
+            .transition_to_cancelled_keeping_wake()
+    }
+
+    /// Submits the `Notified` that [`cancel_keeping_wake`](Self::cancel_keeping_wake)
+    /// created when it returned [`KeepWake::Submit`].
+    pub(crate) fn submit_cancelled(&self) {
+        self.raw.schedule();
     }
 
     /// The task's id.

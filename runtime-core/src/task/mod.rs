@@ -39,6 +39,7 @@ pub use id::TaskId;
 pub use info::{TaskInfo, TaskState};
 pub use outcome::TaskOutcome;
 pub(crate) use report::subject as report_subject;
+pub(crate) use state::KeepWake;
 pub use task_local::{AccessError, LocalKey, TaskLocalFuture};
 
 pub(crate) use error::{panic_message, FailedInGroup};

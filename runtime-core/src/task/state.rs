@@ -17,6 +17,7 @@
 //! | 6 | `HAS_CALLBACKS` | `add_done_callback` registered a callback (in the task's `Meta`) before completion | never | the completer skipping the callback list |
 //! | 7 | `PANICKED` | at completion, if the task panicked | never | - |
 //! | 8 | `FAILED` | at completion, if a task-group member returned `Err` (its error went to the group) | never | - |
+//! | 9 | `GRACE` | with `CANCELLED`, by a task group's failure, on a task already `SCHEDULED` (woken): the poll it was woken for still happens | by the poller that takes `RUNNING` for that poll, at completion, and at shutdown | the poller honouring `CANCELLED` before that poll |
 //!
 //! The reference count lives in the bits above `REF_SHIFT`. References are
 //! held by: the `Task<T>` handle, the live-task registry, every `Notified`
@@ -46,8 +47,18 @@
 //!   taken, for done callbacks added late.
 //! - **callback registered**: sets `HAS_CALLBACKS` unless the task is already
 //!   `COMPLETE` (then the caller runs the callback itself, at once).
-//! - **shutdown**: sets `CANCELLED`; if the task is idle also `RUNNING`, and
-//!   the caller (the runtime shutting down) cancels it.
+//! - **shutdown**: sets `CANCELLED` (and clears `GRACE`); if the task is
+//!   idle also `RUNNING`, and the caller (the runtime shutting down)
+//!   cancels it.
+//! - **cancel keeping the wake** (`TaskGroup`'s failure rule): as
+//!   `Task::cancel`, except that a task already `SCHEDULED` and not yet
+//!   cancelled gets `CANCELLED | GRACE`: **notified -> running** then
+//!   clears `GRACE` and polls instead of cancelling, and **running ->
+//!   idle** with `SCHEDULED | GRACE` (woken during the poll under way)
+//!   resubmits instead of cancelling, so the wake's poll comes first. That
+//!   poll returning `Pending` finds `CANCELLED` alone: the task is
+//!   cancelled then. Decided in one CAS, so a wake either landed before it
+//!   (and is served) or after (and is not).
 //! - **output taken** (`task.await` returned): the handle clears
 //!   `JOIN_INTEREST` after moving the output out of the stage, so the stage
 //!   is known to be empty (`stage.rs`: the stage has no discriminant of its
@@ -71,8 +82,9 @@ const JOIN_WAKER: usize = 1 << 5;
 const HAS_CALLBACKS: usize = 1 << 6;
 const PANICKED: usize = 1 << 7;
 const FAILED: usize = 1 << 8;
+const GRACE: usize = 1 << 9;
 
-const REF_SHIFT: usize = 9;
+const REF_SHIFT: usize = 10;
 const REF_ONE: usize = 1 << REF_SHIFT;
 /// Past this many references something leaks wakers in a loop: abort rather
 /// than overflow into the flag bits.
@@ -108,6 +120,21 @@ pub(crate) enum ToIdle {
     Notified,
     /// Cancelled during the poll: still `RUNNING`; cancel it now.
     Cancel,
+}
+
+/// What `transition_to_cancelled_keeping_wake` did.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum KeepWake {
+    /// The task is complete: nothing to cancel.
+    Complete,
+    /// It was woken: `CANCELLED | GRACE`, it gets that poll first.
+    Graced,
+    /// It is being polled (not woken since), or was already cancelled:
+    /// `CANCELLED` is set, and honoured when the poll under way ends.
+    Running,
+    /// It was idle: cancelled and notified; submit the `Notified` (it owns
+    /// one reference).
+    Submit,
 }
 
 /// What a waker must do after marking the task notified.
@@ -153,10 +180,12 @@ impl State {
             if cur & (RUNNING | COMPLETE) != 0 {
                 return (None, ToRunning::Failed);
             }
-            let next = (cur & !SCHEDULED) | RUNNING;
-            let action = if cur & CANCELLED != 0 {
+            let next = (cur & !(SCHEDULED | GRACE)) | RUNNING;
+            let action = if cur & (CANCELLED | GRACE) == CANCELLED {
                 ToRunning::Cancel
             } else {
+                // Not cancelled, or cancelled with the grace of this poll
+                // (cleared above: the next one is cancelled).
                 ToRunning::Poll
             };
             (Some(next), action)
@@ -166,7 +195,10 @@ impl State {
     pub(crate) fn transition_to_idle(&self) -> ToIdle {
         self.update(|cur| {
             debug_assert!(cur & RUNNING != 0 && cur & COMPLETE == 0);
-            if cur & CANCELLED != 0 {
+            // GRACE is only ever set together with SCHEDULED, and both are
+            // cleared together when a poll starts.
+            debug_assert!(cur & GRACE == 0 || cur & SCHEDULED != 0);
+            if cur & CANCELLED != 0 && cur & GRACE == 0 {
                 return (None, ToIdle::Cancel);
             }
             let mut next = cur & !RUNNING;
@@ -190,7 +222,7 @@ impl State {
         };
         self.update(|cur| {
             debug_assert!(cur & RUNNING != 0 && cur & COMPLETE == 0);
-            let mut next = (cur & !RUNNING) | COMPLETE | outcome_bits;
+            let mut next = (cur & !(RUNNING | GRACE)) | COMPLETE | outcome_bits;
             if outcome != TaskOutcome::Cancelled {
                 // It finished by itself: a late cancellation request is moot.
                 next &= !CANCELLED;
@@ -262,6 +294,27 @@ impl State {
         })
     }
 
+    /// A task group's failure: requests cancellation, keeping the poll of a
+    /// wake that already happened (see the module docs and [`KeepWake`]).
+    pub(crate) fn transition_to_cancelled_keeping_wake(&self) -> KeepWake {
+        self.update(|cur| {
+            if cur & COMPLETE != 0 {
+                (None, KeepWake::Complete)
+            } else if cur & CANCELLED != 0 {
+                // Already cancelled (by its handle, say): no grace.
+                (None, KeepWake::Running)
+            } else if cur & SCHEDULED != 0 {
+                (Some(cur | CANCELLED | GRACE), KeepWake::Graced)
+            } else if cur & RUNNING != 0 {
+                (Some(cur | CANCELLED), KeepWake::Running)
+            } else {
+                check_ref_overflow(cur);
+                let next = (cur | CANCELLED | SCHEDULED) + REF_ONE;
+                (Some(next), KeepWake::Submit)
+            }
+        })
+    }
+
     /// Runtime shutdown: requests cancellation, and takes `RUNNING` if the task
     /// is idle. Returns `true` if the caller now owns the task and must cancel
     /// it.
@@ -270,9 +323,9 @@ impl State {
             if cur & COMPLETE != 0 {
                 (None, false)
             } else if cur & RUNNING != 0 {
-                (Some(cur | CANCELLED), false)
+                (Some((cur | CANCELLED) & !GRACE), false)
             } else {
-                (Some(cur | CANCELLED | RUNNING), true)
+                (Some((cur | CANCELLED | RUNNING) & !GRACE), true)
             }
         })
     }
@@ -479,6 +532,58 @@ mod tests {
         s.transition_to_cancelled();
         let snap = s.transition_to_complete(TaskOutcome::Completed);
         assert!(snap.is_complete() && !snap.is_cancelled());
+    }
+
+    #[test]
+    fn cancel_keeping_wake_serves_the_wake_first() {
+        // Woken and queued: the next poll happens, the one after does not.
+        let s = State::new(3);
+        s.transition_to_running();
+        s.transition_to_idle();
+        s.transition_to_notified_by_ref();
+        assert_eq!(s.transition_to_cancelled_keeping_wake(), KeepWake::Graced);
+        assert_eq!(s.transition_to_running(), ToRunning::Poll);
+        assert_eq!(s.transition_to_idle(), ToIdle::Cancel);
+
+        // Woken during the poll under way: resubmitted, polled, then cancelled.
+        let s = State::new(3);
+        s.transition_to_running();
+        s.transition_to_notified_by_ref();
+        assert_eq!(s.transition_to_cancelled_keeping_wake(), KeepWake::Graced);
+        assert_eq!(s.transition_to_idle(), ToIdle::Notified);
+        assert_eq!(s.transition_to_running(), ToRunning::Poll);
+        assert_eq!(s.transition_to_idle(), ToIdle::Cancel);
+
+        // Running, not woken: cancelled when the poll ends.
+        let s = State::new(3);
+        s.transition_to_running();
+        assert_eq!(s.transition_to_cancelled_keeping_wake(), KeepWake::Running);
+        assert_eq!(s.transition_to_idle(), ToIdle::Cancel);
+
+        // Idle: cancelled at once, through a new Notified.
+        let s = State::new(3);
+        s.transition_to_running();
+        s.transition_to_idle();
+        assert_eq!(s.transition_to_cancelled_keeping_wake(), KeepWake::Submit);
+        assert_eq!(s.transition_to_running(), ToRunning::Cancel);
+
+        // Already cancelled by its handle: no grace.
+        let s = State::new(3);
+        s.transition_to_cancelled();
+        assert_eq!(s.transition_to_cancelled_keeping_wake(), KeepWake::Running);
+        assert_eq!(s.transition_to_running(), ToRunning::Cancel);
+
+        // Shutdown takes the grace away.
+        let s = State::new(3);
+        assert_eq!(s.transition_to_cancelled_keeping_wake(), KeepWake::Graced);
+        assert!(s.transition_to_shutdown());
+        assert_eq!(s.transition_to_running(), ToRunning::Failed);
+        let s = State::new(3);
+        s.transition_to_running();
+        s.transition_to_notified_by_ref();
+        s.transition_to_cancelled_keeping_wake();
+        assert!(!s.transition_to_shutdown());
+        assert_eq!(s.transition_to_idle(), ToIdle::Cancel);
     }
 
     #[test]

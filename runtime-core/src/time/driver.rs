@@ -7,6 +7,7 @@
 use crate::loom::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use crate::loom::sync::{Arc, Mutex};
 use crate::loom::thread_local;
+use crate::time::clock::Clock;
 use crate::time::entry::{Entry, EntryShared, EntryState, Registration};
 use crate::time::wheel::{Wheel, MAX_TICK};
 use std::cell::RefCell;
@@ -47,6 +48,8 @@ pub struct TimeDriver {
     start_tick: u64,
     /// Set (under the lock) by `shutdown`.
     shutdown: AtomicBool,
+    /// Real or paused time (`clock.rs`: the test clock).
+    clock: Clock,
     /// Under loom the clock is manual, in ms since `base`, set by the models
     /// (`__loom::time`): real time would make the model nondeterministic.
     #[cfg(runtime_loom)]
@@ -85,6 +88,7 @@ impl TimeDriver {
             base: Instant::now(),
             start_tick,
             shutdown: AtomicBool::new(false),
+            clock: Clock::new(),
             #[cfg(runtime_loom)]
             manual_ms: std::sync::atomic::AtomicU64::new(0),
         })
@@ -384,16 +388,41 @@ impl TimeDriver {
 }
 
 impl TimeDriver {
-    /// The current instant: the real clock, or the manual one under loom.
+    /// The current instant: the real clock or the paused test clock
+    /// (`clock.rs`), or the manual one under loom.
     #[inline]
-    fn now(&self) -> Instant {
+    pub(crate) fn now(&self) -> Instant {
         #[cfg(runtime_loom)]
         {
             let ms = self.manual_ms.load(std::sync::atomic::Ordering::SeqCst);
             self.base + Duration::from_millis(ms)
         }
         #[cfg(not(runtime_loom))]
-        Instant::now()
+        self.clock.now(self.base)
+    }
+
+    pub(super) fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    /// The instant of tick `start_tick`.
+    pub(super) fn base(&self) -> Instant {
+        self.base
+    }
+
+    /// The wheel's next deadline (or slot to cascade), in ns since `base`.
+    pub(super) fn next_deadline_nanos(&self) -> Option<u64> {
+        let tick = self.inner.lock().wheel.next_deadline()?;
+        Some((tick - self.start_tick).saturating_mul(NANOS_PER_MS as u64))
+    }
+
+    /// Interrupts whoever waits for the next timer, so it computes its wait
+    /// again.
+    pub(super) fn unpark_driver(&self) {
+        let unpark = self.inner.lock().unpark.clone();
+        if let Some(unpark) = unpark {
+            unpark();
+        }
     }
 
     /// Sets the manual clock to `ms` after the driver's creation (loom).

@@ -37,7 +37,7 @@ use std::time::{Duration, Instant};
 pub fn interval(period: Duration) -> Interval {
     check_period("interval", period);
     let driver = current_driver("interval");
-    Interval::new_in(&driver, Instant::now(), period)
+    Interval::new_in(&driver, driver.now(), period)
 }
 
 /// An [`Interval`] whose first tick is at `start`, then every `period`.
@@ -152,24 +152,24 @@ impl Interval {
         let due = self.delay.deadline();
         let next = self
             .missed_tick_behavior
-            .next(due, Instant::now(), self.period);
+            .next(due, self.delay.driver_now(), self.period);
         self.delay.reset(next);
         Poll::Ready(due)
     }
 
     /// Starts the schedule over: the next tick is one period from now.
     pub fn reset(&mut self) {
-        self.delay.reset(add(Instant::now(), self.period));
+        self.delay.reset(add(self.delay.driver_now(), self.period));
     }
 
     /// Starts the schedule over: the next tick completes at once.
     pub fn reset_immediately(&mut self) {
-        self.delay.reset(Instant::now());
+        self.delay.reset(self.delay.driver_now());
     }
 
     /// Starts the schedule over: the next tick is `after` from now.
     pub fn reset_after(&mut self, after: Duration) {
-        self.delay.reset(add(Instant::now(), after));
+        self.delay.reset(add(self.delay.driver_now(), after));
     }
 
     /// Starts the schedule over: the next tick is at `deadline`.

@@ -16,6 +16,11 @@
 //! or a timer thread when the runtime has no reactor. The protocol is
 //! described in `README.md` beside this file.
 //!
+//! For tests, [`pause`] stops a current-thread runtime's clock: time then
+//! moves only by [`advance`], or by jumping to the next timer when nothing
+//! else can run, so long sleeps complete at once and in deadline order
+//! (`clock.rs`; `#[runtime::test(start_paused = true)]`).
+//!
 //! These functions must be called inside a runtime (`#[runtime::main]`,
 //! `Runtime::block_on` or a spawned task); outside one they panic, naming
 //! the function.
@@ -41,6 +46,7 @@
 //! # });
 //! ```
 
+mod clock;
 mod driver;
 mod entry;
 mod interval;
@@ -52,6 +58,7 @@ mod wheel;
 #[cfg(all(test, not(runtime_loom)))]
 mod test_util;
 
+pub use self::clock::{advance, now, pause, resume};
 pub use self::driver::{enter, try_current, EnterGuard, TimeDriver};
 pub use self::interval::{interval, interval_at, Interval, MissedTickBehavior};
 pub use self::sleep::{sleep, sleep_until, Sleep};
@@ -75,9 +82,11 @@ pub(crate) fn current_driver(function: &str) -> Arc<TimeDriver> {
     }
 }
 
-/// `now + duration`, or about 30 years from now when that overflows.
-pub(crate) fn deadline_after(duration: Duration) -> Instant {
-    Instant::now()
+/// `driver`'s now (paused or real) `+ duration`, or about 30 years from now
+/// when that overflows.
+pub(crate) fn deadline_after(driver: &TimeDriver, duration: Duration) -> Instant {
+    driver
+        .now()
         .checked_add(duration)
         .unwrap_or_else(far_future)
 }

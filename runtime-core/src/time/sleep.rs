@@ -39,7 +39,7 @@ use std::time::{Duration, Instant};
 #[track_caller]
 pub fn sleep(duration: Duration) -> Sleep {
     let driver = current_driver("sleep");
-    Sleep::new_in(&driver, deadline_after(duration))
+    Sleep::new_in(&driver, deadline_after(&driver, duration))
 }
 
 /// Waits until `deadline` is reached (completes at once when it has passed).
@@ -108,6 +108,11 @@ impl Sleep {
         }
     }
 
+    /// Its driver's time (paused or real).
+    pub(crate) fn driver_now(&self) -> Instant {
+        self.driver.now()
+    }
+
     /// The instant at which this `Sleep` completes.
     pub fn deadline(&self) -> Instant {
         self.deadline
@@ -119,7 +124,7 @@ impl Sleep {
         match &self.state {
             State::Elapsed => true,
             State::Registered(reg) => reg.shared.state() == EntryState::Fired,
-            State::Idle => self.deadline <= Instant::now(),
+            State::Idle => self.deadline <= self.driver.now(),
         }
     }
 

@@ -44,7 +44,11 @@ use std::time::{Duration, Instant};
 #[track_caller]
 pub fn timeout<F: IntoFuture>(duration: Duration, future: F) -> Timeout<F::IntoFuture> {
     let driver = current_driver("timeout");
-    Timeout::new_in(&driver, deadline_after(duration), future.into_future())
+    Timeout::new_in(
+        &driver,
+        deadline_after(&driver, duration),
+        future.into_future(),
+    )
 }
 
 /// Runs `future` until `deadline` at most; like [`timeout`] with an instant.

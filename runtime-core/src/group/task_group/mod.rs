@@ -11,33 +11,31 @@
 //!   inserted into `members`, then given a done callback that removes it.
 //!   The callback runs after the task is complete, so when `members` is
 //!   empty every member has finished (no output still being stored).
-//! - **a member's poll**: the group's `closed` flag (an atomic copy of the
-//!   state's, set under the lock) is loaded first; while it is clear the
-//!   user's future is polled and nothing else is touched (one load per poll
-//!   is all a member costs over a plain task). Once it is set, the member
-//!   takes the lock and looks itself up in `woken`: if it is there (see
-//!   *failure*), it removes itself and polls the user's future this one last
-//!   time (cancelling itself if that returns `Pending`); otherwise it
-//!   cancels itself without polling: spawns after a failure are refused.
+//! - **first poll of a member**: under the lock, if the group is already
+//!   closed (a failure or `cancel` came first) and the member is not in
+//!   `woken` (see *failure*), the member cancels itself without ever
+//!   polling the user's future: spawns after a failure are refused. Later
+//!   polls take no lock: a member costs one lock at its first poll over a
+//!   plain task.
 //! - **failure** (a member returns `Err` or panics): under the lock the
-//!   failure is recorded and, if the group was open, it is closed; then,
-//!   still under the lock, each other member's state word is read: a member
-//!   already woken (`SCHEDULED`: queued, or woken during the poll it is in)
-//!   goes into `woken`, every other one is collected and, outside the lock,
-//!   cancelled. The failing member then ends its own task, with its error
-//!   kept by the group (its handle resolves to a "failed" `JoinError`).
-//!   A woken member is therefore polled once more (a `SCHEDULED` task is
-//!   always polled: its `Notified` is in a queue), and a failure in that
-//!   poll is recorded too: this is asyncio's rule, where the group learns
-//!   of a failure in a callback queued behind the steps already ready, so
-//!   members woken in the same loop iteration all run first (issue 18).
-//!   The look at the state word and the member's lookup in `woken` are
-//!   ordered by the lock, so a member that reads the flag set always finds
-//!   the decision made about it. A member woken after the look is
-//!   cancelled without that poll (a wake racing the failure, on another
-//!   thread). `cancel`, a token and a drop close the group without this
-//!   grace: they cancel every member at once, as asyncio's cancellation of
-//!   the `async with` body does.
+//!   failure is recorded and, if the group was open, it is closed and every
+//!   other member is cancelled *keeping its wake* (`task/state.rs`): a
+//!   member already woken (queued, or woken during the poll it is in) gets
+//!   `CANCELLED | GRACE`, so the poll of that wake still happens and the
+//!   cancellation is honoured after it; one being polled gets `CANCELLED`,
+//!   honoured when that poll ends; an idle one is cancelled. Each member's
+//!   fate is one CAS on its state word, so a wake landed either before it
+//!   (and is served) or after (and is not). The woken and running ones go
+//!   into `woken`, so that if the poll they are due is their first one, it
+//!   is not refused; the Notified of an idle one is submitted after the
+//!   lock is released. The failing member then ends its own task, with its
+//!   error kept by the group (its handle resolves to a "failed"
+//!   `JoinError`). A failure in a woken member's poll is recorded too. This
+//!   is asyncio's rule, where the group learns of a failure in a callback
+//!   queued behind the steps already ready, so the members woken in the
+//!   same loop iteration all run first (issue 18). `cancel`, a token and a
+//!   drop close the group without this grace: they cancel every member at
+//!   once, as asyncio's cancellation of the `async with` body does.
 //! - **join**: waits until `members` is empty, then returns every failure.
 //! - **drop without join** (including the `join` future being dropped, which
 //!   is how cancellation of the parent reaches a nested group): close and
@@ -59,18 +57,19 @@
 //!   runs on the cancelling thread, outside the token's lock, and takes only
 //!   the group's lock, so the two locks never nest.
 
+mod member;
+
 use super::cancel::{CancellationToken, OnCancel};
-use super::error::{Failure, FailureKind, GroupError};
-use crate::loom::sync::atomic::{AtomicBool, Ordering};
+use super::error::{Failure, GroupError};
 use crate::loom::sync::Arc;
 use crate::loom::sync::Mutex;
 use crate::scheduler::Handle;
-use crate::task::{self, AbortHandle, FailedInGroup, Task, TaskId};
+use crate::task::{AbortHandle, KeepWake, Task, TaskId};
+use member::Member;
 use std::collections::{HashMap, HashSet};
 use std::future::{poll_fn, Future};
-use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe, Location};
-use std::pin::Pin;
-use std::task::{Context, Poll, Waker};
+use std::panic::Location;
+use std::task::{Poll, Waker};
 
 /// A group of tasks that succeed or fail together (asyncio's `TaskGroup`).
 ///
@@ -166,9 +165,6 @@ pub struct TaskGroup<E> {
 
 struct Shared<E> {
     state: Mutex<State<E>>,
-    /// `state.closed`, readable without the lock: set (under the lock) when
-    /// the group closes, never cleared. A member's poll loads it first.
-    closed: AtomicBool,
     /// The group this one was created in, if any.
     parent: Option<Parent>,
 }
@@ -217,8 +213,8 @@ struct State<E> {
     members: HashMap<TaskId, AbortHandle>,
     failures: Vec<Failure<E>>,
     closed: bool,
-    /// Members that were already woken when a failure closed the group:
-    /// each gets that poll before it is cancelled.
+    /// Members that were woken or being polled when a failure closed the
+    /// group: their first poll, if that is the one due, is not refused.
     woken: HashSet<TaskId>,
     join_waker: Option<Waker>,
     /// Live members of groups nested in this one (transitively).
@@ -265,7 +261,6 @@ impl<E: Send + 'static> TaskGroup<E> {
                     nested: 0,
                     tokens: Vec::new(),
                 }),
-                closed: AtomicBool::new(false),
                 parent,
             }),
             handle: handle.clone(),
@@ -351,6 +346,7 @@ impl<E: Send + 'static> TaskGroup<E> {
             future: Box::pin(future),
             link: std::sync::Arc::new(Link(self.shared.clone())),
             shared: self.shared.clone(),
+            started: false,
         };
         let task = self
             .handle
@@ -384,7 +380,7 @@ impl<E: Send + 'static> TaskGroup<E> {
 
     /// Whether the group has failed or been cancelled.
     pub fn is_closed(&self) -> bool {
-        self.shared.closed.load(Ordering::Acquire)
+        self.shared.state.lock().closed
     }
 
     /// Number of tasks still running (or being cancelled).
@@ -440,6 +436,7 @@ impl<E> Shared<E> {
         let state = &mut *guard;
         let except = failure.as_ref().map(|(_, id)| *id);
         let failed = failure.is_some();
+        let mut to_submit = Vec::new();
         if let Some((failure, _)) = failure {
             state.failures.push(failure);
         }
@@ -447,19 +444,29 @@ impl<E> Shared<E> {
             return;
         }
         state.closed = true;
-        self.closed.store(true, Ordering::Release);
         let mut to_cancel = Vec::new();
         for (id, handle) in &state.members {
             if Some(*id) == except {
                 continue;
             }
-            if failed && handle.is_woken() {
-                state.woken.insert(*id);
-            } else {
+            if !failed {
                 to_cancel.push(handle.clone());
+                continue;
+            }
+            // Under the lock, so that a member's first-poll check finds
+            // `woken` complete. The CAS schedules nothing itself.
+            match handle.cancel_keeping_wake() {
+                KeepWake::Graced | KeepWake::Running => {
+                    state.woken.insert(*id);
+                }
+                KeepWake::Submit => to_submit.push(handle.clone()),
+                KeepWake::Complete => {}
             }
         }
         drop(guard);
+        for handle in to_submit {
+            handle.submit_cancelled();
+        }
         for handle in to_cancel {
             handle.cancel();
         }
@@ -515,65 +522,6 @@ impl<E> std::fmt::Debug for TaskGroup<E> {
             .field("failures", &state.failures.len())
             .field("closed", &state.closed)
             .finish()
-    }
-}
-
-/// The future a group member runs: the user's future, with its failure
-/// reported to the group.
-struct Member<F: Future, E> {
-    future: Pin<Box<F>>,
-    shared: Arc<Shared<E>>,
-    /// This group, as the parent of groups created while polling.
-    link: Parent,
-}
-
-impl<F, T, E> Future for Member<F, E>
-where
-    F: Future<Output = Result<T, E>>,
-{
-    type Output = Result<T, E>;
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<T, E>> {
-        let this = &mut *self;
-        let id = task::id();
-        let mut last_poll = false;
-        if this.shared.closed.load(Ordering::Acquire) {
-            if !this.shared.state.lock().woken.remove(&id) {
-                // Spawned after the group closed, or being cancelled: never
-                // poll the user's future again.
-                task::cancel_current();
-                return Poll::Pending;
-            }
-            // Woken before a failure closed the group: this poll is its due.
-            last_poll = true;
-        }
-        let previous = CURRENT_GROUP.with(|g| g.replace(Some(this.link.clone())));
-        let polled = catch_unwind(AssertUnwindSafe(|| this.future.as_mut().poll(cx)));
-        CURRENT_GROUP.with(|g| *g.borrow_mut() = previous);
-        match polled {
-            Ok(Poll::Pending) => {
-                if last_poll {
-                    task::cancel_current();
-                }
-                Poll::Pending
-            }
-            Ok(Poll::Ready(Ok(value))) => Poll::Ready(Ok(value)),
-            Ok(Poll::Ready(Err(error))) => {
-                let failure = Failure::new(id, task::name(), FailureKind::Error(error));
-                this.shared.close(Some((failure, id)));
-                // The error now belongs to the group; end this task as
-                // "failed" without running the panic hook.
-                resume_unwind(Box::new(FailedInGroup))
-            }
-            Err(payload) => {
-                let message = task::panic_message(&*payload)
-                    .unwrap_or("<non-string panic payload>")
-                    .to_owned();
-                let failure = Failure::new(id, task::name(), FailureKind::Panic(message));
-                this.shared.close(Some((failure, id)));
-                resume_unwind(payload)
-            }
-        }
     }
 }
 

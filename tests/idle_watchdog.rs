@@ -12,7 +12,10 @@
 //! every one of them must be reported as a slow poll while it still blocks.
 //! A lost wake-up leaves the watchdog asleep and the report missing.
 //!
-//! The rounds run in a child process (the reports go to its stderr).
+//! Both flavors: a 2-worker multi-thread runtime, and a current-thread one
+//! (its core counts as running only while a `block_on` thread holds it and
+//! is not parked). The rounds run in a child process per flavor (the
+//! reports go to its stderr).
 //! `RUNTIME_IDLE_ROUNDS` sets the number of rounds (default 3: about 3 s).
 //! Before each wake the child waits until the watchdog thread has not been
 //! switched in for a while (its `voluntary_ctxt_switches` in /proc stop
@@ -76,23 +79,34 @@ fn block_the_worker() {
     std::thread::sleep(BLOCK);
 }
 
-fn child() {
-    let rt = runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+fn child(flavor: &str) {
+    let mut builder = match flavor {
+        "multi" => {
+            let mut b = runtime::Builder::new_multi_thread();
+            b.worker_threads(2);
+            b
+        }
+        "current" => runtime::Builder::new_current_thread(),
+        other => panic!("unknown flavor {other:?}"),
+    };
+    let rt = builder
         .thread_name(NAME)
         .slow_poll_threshold(Some(THRESHOLD))
         .build()
         .expect("build runtime");
+    let rt = &rt;
     let mut asleep = 0;
     for round in 0..rounds() {
-        // From outside: a spawn from this thread.
+        // From outside: a spawn from this thread (and, current-thread, the
+        // `block_on` that then runs it).
         asleep += usize::from(until_the_watchdog_sleeps());
         let task = runtime::task::Builder::new()
             .name(format!("idle-{round}-outside"))
             .spawn_on(async { block_the_worker() }, rt.handle());
         rt.block_on(task).expect("outside task");
 
-        // A timer: the task sleeps through the idle spell.
+        // A timer: the task sleeps through the idle spell. Another thread
+        // waits for it in `block_on` (current-thread: runs it).
         let task = runtime::task::Builder::new()
             .name(format!("idle-{round}-timer"))
             .spawn_on(
@@ -102,8 +116,11 @@ fn child() {
                 },
                 rt.handle(),
             );
-        asleep += usize::from(until_the_watchdog_sleeps());
-        rt.block_on(task).expect("timer task");
+        std::thread::scope(|s| {
+            let waiter = s.spawn(move || rt.block_on(task).expect("timer task"));
+            asleep += usize::from(until_the_watchdog_sleeps());
+            waiter.join().expect("timer waiter");
+        });
 
         // I/O: the task waits in accept until this thread connects.
         let listener = rt
@@ -120,33 +137,34 @@ fn child() {
                 },
                 rt.handle(),
             );
-        asleep += usize::from(until_the_watchdog_sleeps());
-        let conn = std::net::TcpStream::connect(addr).expect("connect");
-        rt.block_on(task).expect("io task");
-        drop(conn);
+        std::thread::scope(|s| {
+            let waiter = s.spawn(move || rt.block_on(task).expect("io task"));
+            asleep += usize::from(until_the_watchdog_sleeps());
+            let conn = std::net::TcpStream::connect(addr).expect("connect");
+            waiter.join().expect("io waiter");
+            drop(conn);
+        });
     }
     eprintln!(
-        "idle_watchdog: the watchdog was seen asleep before {asleep} of {} wakes",
+        "idle_watchdog ({flavor}): the watchdog was seen asleep before {asleep} of {} wakes",
         rounds() * SOURCES.len()
     );
 }
 
-#[test]
-fn a_slow_poll_after_an_idle_spell_is_reported_whatever_woke_it() {
-    if std::env::var("RUNTIME_IDLE_CHILD").is_ok() {
-        child();
+/// Runs the rounds on `flavor` in a child process and checks every report.
+fn check(test: &str, flavor: &str) {
+    if let Ok(child_flavor) = std::env::var("RUNTIME_IDLE_CHILD") {
+        if child_flavor == flavor {
+            child(flavor);
+        }
         return;
     }
     let limit = Duration::from_secs(60) + Duration::from_secs(5) * rounds() as u32;
-    watchdog(limit, || {
+    let (test, flavor) = (test.to_owned(), flavor.to_owned());
+    watchdog(limit, move || {
         let out = Command::new(std::env::current_exe().unwrap())
-            .args([
-                "--exact",
-                "a_slow_poll_after_an_idle_spell_is_reported_whatever_woke_it",
-                "--nocapture",
-                "--test-threads=1",
-            ])
-            .env("RUNTIME_IDLE_CHILD", "1")
+            .args(["--exact", &test, "--nocapture", "--test-threads=1"])
+            .env("RUNTIME_IDLE_CHILD", &flavor)
             .env("RUST_BACKTRACE", "0")
             .output()
             .expect("spawn child test process");
@@ -159,10 +177,26 @@ fn a_slow_poll_after_an_idle_spell_is_reported_whatever_woke_it() {
                     stderr
                         .lines()
                         .any(|l| l.contains(&name) && l.contains("still running")),
-                    "no report for {name:?} (a lost watchdog wake-up): {stderr}"
+                    "{flavor}: no report for {name:?} (a lost watchdog wake-up): {stderr}"
                 );
             }
         }
         eprint!("{stderr}");
     });
+}
+
+#[test]
+fn multi_thread_a_slow_poll_after_an_idle_spell_is_reported_whatever_woke_it() {
+    check(
+        "multi_thread_a_slow_poll_after_an_idle_spell_is_reported_whatever_woke_it",
+        "multi",
+    );
+}
+
+#[test]
+fn current_thread_a_slow_poll_after_an_idle_spell_is_reported_whatever_woke_it() {
+    check(
+        "current_thread_a_slow_poll_after_an_idle_spell_is_reported_whatever_woke_it",
+        "current",
+    );
 }

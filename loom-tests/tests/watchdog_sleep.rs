@@ -18,6 +18,9 @@
 //!   own (`unpark_self`);
 //! - with two workers woken at once, one ring is enough and the asleep bit
 //!   ends cleared;
+//! - current-thread flavor: a `block_on` thread taking the core (or waking
+//!   from a park with it) racing the watchdog going to sleep never leaves
+//!   it asleep, also after the thread parked once in between;
 //! - `stop_watchdog` wakes a sleeping watchdog, and one told to stop never
 //!   goes to sleep.
 #![cfg(runtime_loom)]
@@ -91,6 +94,34 @@ fn two_unparks_at_once() {
         let notified = producer.join().unwrap();
         assert!(notified.is_some(), "a parked worker was left to wake");
         assert!(unparked_itself || notified == Some(1));
+        assert_ne!(w.join().unwrap(), Some(true));
+        assert!(!idle.watchdog_asleep());
+    });
+}
+
+/// Current-thread flavor: the `block_on` thread takes the core while the
+/// watchdog goes to sleep; then parks and wakes again while the watchdog
+/// (rung or not) goes back to sleep a second time.
+#[test]
+fn current_thread_core_wakes_the_watchdog() {
+    check("current_thread_core_wakes_the_watchdog", || {
+        let idle = Arc::new(Idle::new_current_thread());
+        let w = watchdog(&idle);
+        let driver = {
+            let idle = idle.clone();
+            thread::spawn(move || idle.core_running())
+        };
+        driver.join().unwrap();
+        assert_ne!(w.join().unwrap(), Some(true));
+        assert!(!idle.watchdog_asleep());
+        // The thread parks; the watchdog sleeps again; the thread wakes.
+        idle.core_stopped();
+        let w = watchdog(&idle);
+        let driver = {
+            let idle = idle.clone();
+            thread::spawn(move || idle.core_running())
+        };
+        driver.join().unwrap();
         assert_ne!(w.join().unwrap(), Some(true));
         assert!(!idle.watchdog_asleep());
     });

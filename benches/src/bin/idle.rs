@@ -2,7 +2,7 @@
 //! on runtime, Tokio and smol.
 //!
 //! ```text
-//! cargo run --release -p benches --bin idle [-- --workers N --secs S --reps R --raw]
+//! cargo run --release -p benches --bin idle [-- --workers N --secs S --reps R --raw --current-thread]
 //! ```
 //!
 //! The program is the same on all three: a multi-thread runtime with
@@ -25,6 +25,10 @@
 //! in turn, runtime, Tokio, smol, `--reps` times (default 3), and the
 //! table shows the medians. `--raw` prints one `idle <runtime>
 //! <wake-ups/s> <CPU µs/s>` line per runtime (what `ratio` reads).
+//!
+//! `--current-thread` runs the same program on current-thread runtimes
+//! (runtime and Tokio; a second thread sits in `block_on` through the
+//! window) and on a one-thread smol pool.
 //!
 //! `runtime` is built as `ratio` builds it (`Runtimes::new`): the default
 //! builder, so the slow-poll watchdog is on unless `RUNTIME_SLOW_POLL=off`.
@@ -90,7 +94,10 @@ fn window(secs: f64) -> Cost {
 }
 
 /// Builds `which`, parks the two tasks, measures one window.
-fn measure(which: Which, workers: usize, secs: f64) -> std::io::Result<Cost> {
+fn measure(which: Which, workers: usize, secs: f64, current: bool) -> std::io::Result<Cost> {
+    if current {
+        return measure_current_thread(which, secs);
+    }
     let (parked_tx, parked_rx) = std::sync::mpsc::channel::<()>();
     let cost = match which {
         Which::Runtime => {
@@ -158,6 +165,69 @@ fn measure(which: Which, workers: usize, secs: f64) -> std::io::Result<Cost> {
     Ok(cost)
 }
 
+/// `--current-thread`: the same program on a current-thread runtime, whose
+/// tasks run only while a thread is in `block_on`: a second thread sits in
+/// `block_on` on a future that ends when the window is over. smol has no
+/// flavors: one thread in `smol::block_on(executor.run(..))`, the pool with
+/// one worker.
+fn measure_current_thread(which: Which, secs: f64) -> std::io::Result<Cost> {
+    let (parked_tx, parked_rx) = std::sync::mpsc::channel::<()>();
+    let tx2 = parked_tx.clone();
+    let cost = match which {
+        Which::Runtime => {
+            let rt = runtime::Builder::new_current_thread()
+                .slow_poll_threshold(slow_poll_threshold())
+                .build()?;
+            let listener = rt.block_on(runtime::net::TcpListener::bind("127.0.0.1:0"))?;
+            let _accept = rt.spawn(async move {
+                parked_tx.send(()).expect("main waits");
+                let _ = listener.accept().await;
+            });
+            let _timer = rt.spawn(async move {
+                tx2.send(()).expect("main waits");
+                runtime::time::sleep(TIMER).await;
+            });
+            let (done_tx, done_rx) = runtime::sync::oneshot::channel::<()>();
+            std::thread::scope(|s| {
+                s.spawn(|| rt.block_on(done_rx));
+                parked_rx.recv().expect("accept task");
+                parked_rx.recv().expect("timer task");
+                let cost = window(secs);
+                let _ = done_tx.send(());
+                cost
+            })
+        }
+        Which::Tokio => {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
+            let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
+            let _accept = rt.spawn(async move {
+                parked_tx.send(()).expect("main waits");
+                let _ = listener.accept().await;
+            });
+            let _timer = rt.spawn(async move {
+                tx2.send(()).expect("main waits");
+                tokio::time::sleep(TIMER).await;
+            });
+            let (done_tx, done_rx) = tokio::sync::oneshot::channel::<()>();
+            std::thread::scope(|s| {
+                s.spawn(|| rt.block_on(done_rx));
+                parked_rx.recv().expect("accept task");
+                parked_rx.recv().expect("timer task");
+                let cost = window(secs);
+                let _ = done_tx.send(());
+                cost
+            })
+        }
+        Which::Smol => {
+            drop((parked_tx, tx2, parked_rx));
+            return measure(Which::Smol, 1, secs, false);
+        }
+    };
+    Ok(cost)
+}
+
 /// The same threshold `Runtimes::new` uses.
 fn slow_poll_threshold() -> Option<Duration> {
     match std::env::var("RUNTIME_SLOW_POLL").as_deref() {
@@ -172,10 +242,11 @@ struct Args {
     reps: usize,
     raw: bool,
     only: Option<Which>,
+    current: bool,
 }
 
-const USAGE: &str =
-    "usage: idle [--workers N] [--secs S] [--reps R] [--raw] [--only runtime|tokio|smol]";
+const USAGE: &str = "usage: idle [--workers N] [--secs S] [--reps R] [--raw] \
+     [--current-thread] [--only runtime|tokio|smol]";
 
 fn parse_args() -> Result<Args, String> {
     let mut args = Args {
@@ -184,6 +255,7 @@ fn parse_args() -> Result<Args, String> {
         reps: 3,
         raw: false,
         only: None,
+        current: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -206,6 +278,7 @@ fn parse_args() -> Result<Args, String> {
                     .ok_or(format!("--secs: expected a positive number, got {v:?}"))?;
             }
             "--raw" => args.raw = true,
+            "--current-thread" => args.current = true,
             "--only" => {
                 let v = value()?;
                 let which = Which::ALL.into_iter().find(|w| w.name() == v);
@@ -225,6 +298,7 @@ fn measure_in_child(which: Which, args: &Args) -> Result<Cost, String> {
         .args(["--only", which.name()])
         .args(["--workers", &args.workers.to_string()])
         .args(["--secs", &args.secs.to_string()])
+        .args(args.current.then_some("--current-thread"))
         .stderr(std::process::Stdio::inherit())
         .output()
         .map_err(|e| format!("cannot run the {} child: {e}", which.name()))?;
@@ -255,7 +329,7 @@ fn measure_in_child(which: Which, args: &Args) -> Result<Cost, String> {
 
 fn run(args: &Args) -> Result<(), String> {
     if let Some(which) = args.only {
-        let c = measure(which, args.workers, args.secs)
+        let c = measure(which, args.workers, args.secs, args.current)
             .map_err(|e| format!("cannot build {}: {e}", which.name()))?;
         println!("cost {} {} {}", c.wakeups, c.preempted, c.cpu_us);
         return Ok(());
@@ -288,10 +362,15 @@ fn run(args: &Args) -> Result<(), String> {
         return Ok(());
     }
     println!("machine: {}", report::machine());
+    let flavor = if args.current {
+        "current-thread (smol: 1 thread)".to_owned()
+    } else {
+        format!("{} workers per runtime", args.workers)
+    };
     println!(
-        "workers: {} per runtime; one listener in accept, one 1-hour timer; \
+        "{flavor}; one listener in accept, one 1-hour timer; \
          idle window {} s, {} reps (median)\n",
-        args.workers, args.secs, args.reps
+        args.secs, args.reps
     );
     print!(
         "{}",

@@ -291,6 +291,21 @@ pub mod idle {
             Idle(crate::scheduler::idle::Idle::new(workers))
         }
 
+        /// The current-thread flavor's counts (no thread holds the core).
+        pub fn new_current_thread() -> Idle {
+            Idle(crate::scheduler::idle::Idle::new_current_thread())
+        }
+
+        /// Current-thread: a thread takes the core or wakes with it.
+        pub fn core_running(&self) {
+            self.0.core_running();
+        }
+
+        /// Current-thread: the thread holding the core parks or leaves.
+        pub fn core_stopped(&self) {
+            self.0.core_stopped();
+        }
+
         /// A worker that was not searching parks (`transition_worker_to_parked`).
         pub fn park(&self, worker: usize) {
             self.0.transition_worker_to_parked(worker, false);

@@ -227,7 +227,10 @@ impl Builder {
             },
             injector: Injector::new(),
             remotes: remotes.into_boxed_slice(),
-            idle: Idle::new(num_workers),
+            idle: match self.flavor {
+                Flavor::MultiThread => Idle::new(num_workers),
+                Flavor::CurrentThread => Idle::new_current_thread(),
+            },
             // One shard under loom: shards are picked by task id, which is
             // process-global and would differ between the model's executions.
             registry: Registry::new(crate::loom::loom_or(1, 4 * num_workers)),

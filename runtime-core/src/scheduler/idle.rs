@@ -64,6 +64,38 @@ impl Idle {
         }
     }
 
+    /// The current-thread flavor's counts: its one core is counted
+    /// unparked only while a `block_on` thread holds it and is not parked
+    /// ([`core_running`], [`core_stopped`]), so the watchdog sleeps
+    /// whenever no thread runs its tasks. Nothing else reads the counts in
+    /// that flavor: wakes unpark the `block_on` thread directly, and the
+    /// sleepers list stays empty.
+    ///
+    /// [`core_running`]: Idle::core_running
+    /// [`core_stopped`]: Idle::core_stopped
+    pub(crate) fn new_current_thread() -> Idle {
+        let idle = Idle::new(1);
+        idle.state.store(0, SeqCst);
+        idle
+    }
+
+    /// Current-thread flavor: a thread took the core, or woke from parking
+    /// with it; rings the watchdog if it sleeps (see [`watchdog_sleep`]).
+    ///
+    /// [`watchdog_sleep`]: Idle::watchdog_sleep
+    pub(crate) fn core_running(&self) {
+        let prev = self.state.fetch_add(UNPARKED_ONE, SeqCst);
+        debug_assert_eq!(unparked(prev), 0, "one current-thread core");
+        self.ring_watchdog(prev);
+    }
+
+    /// Current-thread flavor: the thread holding the core parks, or gives
+    /// the core back.
+    pub(crate) fn core_stopped(&self) {
+        let prev = self.state.fetch_sub(UNPARKED_ONE, SeqCst);
+        debug_assert_eq!(unparked(prev), 1, "one current-thread core");
+    }
+
     /// Whether new work should wake a parked worker. The read is a
     /// read-modify-write so it observes the latest state and orders the
     /// caller's preceding queue push before it (see README).

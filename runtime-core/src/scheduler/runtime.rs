@@ -286,6 +286,9 @@ fn block_on_current_thread<F: Future>(handle: &Handle, future: F) -> F::Output {
         };
         let worker = Rc::new(WorkerContext::new(shared, core));
         let _driving = context::enter_driving(Some(worker.clone()));
+        // Counted running while this thread holds the core and is not
+        // parked: the watchdog sleeps otherwise (`idle.rs`).
+        shared.idle.core_running();
         let _return_core = ReturnCore(&worker, shared);
         let parker = worker.with_core(|c| c.parker.clone());
         loop {
@@ -311,7 +314,9 @@ fn block_on_current_thread<F: Future>(handle: &Handle, future: F) -> F::Output {
                 // parker parks in the I/O driver instead).
                 shared.poll_io();
             } else if ran == 0 && !main.woken.load(Acquire) {
+                shared.idle.core_stopped();
                 park_or_advance_time(shared, &parker);
+                shared.idle.core_running();
             }
         }
     }
@@ -334,11 +339,14 @@ fn park_or_advance_time(shared: &super::Shared, parker: &park::Parker) {
     }
 }
 
-/// Puts the current-thread core back when `block_on` returns or unwinds.
+/// Puts the current-thread core back when `block_on` returns or unwinds,
+/// and stops counting it running.
 struct ReturnCore<'a>(&'a Rc<WorkerContext>, &'a Arc<super::Shared>);
 
 impl Drop for ReturnCore<'_> {
     fn drop(&mut self) {
+        // Balances the `core_running` made right before this guard.
+        self.1.idle.core_stopped();
         if let Some(core) = self.0.core.borrow_mut().take() {
             self.1.cores.lock().push(core);
         }

@@ -240,6 +240,29 @@ fn hyper_over_a_unix_stream() {
     });
 }
 
+#[test]
+fn futures_io_carries_hyper_over_any_futures_io_stream() {
+    watchdog(LIMIT, || {
+        let server = Server::start("h1-futures-io");
+        server.rt.block_on(async {
+            // `FuturesIo` takes any futures-io stream (a TLS stream, say);
+            // here our TcpStream through its futures-io impl, for the
+            // zero-filling read path.
+            let stream = TcpStream::connect(server.addr).await.unwrap();
+            let io = runtime::hyper::FuturesIo::new(stream);
+            let (mut send, conn) = hyper::client::conn::http1::handshake(io).await.unwrap();
+            runtime::spawn(conn);
+            let payload = Bytes::from(pattern(1 << 20));
+            let req = Request::post("/echo")
+                .header("host", "localhost")
+                .body(Full::new(payload.clone()))
+                .unwrap();
+            let back = body_of(send.send_request(req).await.unwrap()).await;
+            assert!(back == payload, "echoed body differs");
+        });
+    });
+}
+
 // -- curl ------------------------------------------------------------------
 
 /// `curl` with `args`, or `None` (and a printed reason) when it is absent.

@@ -181,7 +181,7 @@ fn a_malformed_request_line_gets_400_and_a_closed_connection() {
 fn the_header_read_timeout_closes_a_stalled_connection() {
     watchdog(LIMIT, || {
         // hyper's header_read_timeout runs on runtime::hyper::Timer.
-        let server = Server::start("h1-stall");
+        let server = Server::start_with("h1-stall", Duration::from_millis(300));
         let reply = raw_exchange(server.addr, b"GET / HTTP/1.1\r\nhost: x\r\n");
         assert!(
             reply.is_empty() || reply.starts_with("HTTP/1.1 408"),
@@ -229,7 +229,10 @@ fn hyper_over_a_unix_stream() {
         let server = Server::start("h1-unix");
         server.rt.block_on(async {
             let (ours, theirs) = runtime::net::UnixStream::pair().unwrap();
-            runtime::spawn(hyper_server::serve_h1(ours));
+            runtime::spawn(hyper_server::serve_h1(
+                ours,
+                hyper_server::HEADER_READ_TIMEOUT,
+            ));
             let (mut send, conn) = hyper::client::conn::http1::handshake(Io::new(theirs))
                 .await
                 .unwrap();

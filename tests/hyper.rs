@@ -181,7 +181,7 @@ fn a_malformed_request_line_gets_400_and_a_closed_connection() {
 fn the_header_read_timeout_closes_a_stalled_connection() {
     watchdog(LIMIT, || {
         // hyper's header_read_timeout runs on runtime::hyper::Timer.
-        let server = Server::start("h1-stall");
+        let server = Server::start_with("h1-stall", Duration::from_millis(300));
         let reply = raw_exchange(server.addr, b"GET / HTTP/1.1\r\nhost: x\r\n");
         assert!(
             reply.is_empty() || reply.starts_with("HTTP/1.1 408"),
@@ -229,13 +229,39 @@ fn hyper_over_a_unix_stream() {
         let server = Server::start("h1-unix");
         server.rt.block_on(async {
             let (ours, theirs) = runtime::net::UnixStream::pair().unwrap();
-            runtime::spawn(hyper_server::serve_h1(ours));
+            runtime::spawn(hyper_server::serve_h1(
+                ours,
+                hyper_server::HEADER_READ_TIMEOUT,
+            ));
             let (mut send, conn) = hyper::client::conn::http1::handshake(Io::new(theirs))
                 .await
                 .unwrap();
             runtime::spawn(conn);
             let res = send.send_request(get("/")).await.unwrap();
             assert_eq!(&body_of(res).await[..], b"hello\n");
+        });
+    });
+}
+
+#[test]
+fn futures_io_carries_hyper_over_any_futures_io_stream() {
+    watchdog(LIMIT, || {
+        let server = Server::start("h1-futures-io");
+        server.rt.block_on(async {
+            // `FuturesIo` takes any futures-io stream (a TLS stream, say);
+            // here our TcpStream through its futures-io impl, for the
+            // zero-filling read path.
+            let stream = TcpStream::connect(server.addr).await.unwrap();
+            let io = runtime::hyper::FuturesIo::new(stream);
+            let (mut send, conn) = hyper::client::conn::http1::handshake(io).await.unwrap();
+            runtime::spawn(conn);
+            let payload = Bytes::from(pattern(1 << 20));
+            let req = Request::post("/echo")
+                .header("host", "localhost")
+                .body(Full::new(payload.clone()))
+                .unwrap();
+            let back = body_of(send.send_request(req).await.unwrap()).await;
+            assert!(back == payload, "echoed body differs");
         });
     });
 }

@@ -67,20 +67,31 @@ async fn route(req: Request<Incoming>) -> Result<Response<Body>, Infallible> {
     Ok(res)
 }
 
+/// hyper's own default: long enough that no test but the stall test ever
+/// meets it, even on a loaded machine (hyper may apply it to an idle
+/// kept-alive connection waiting for its next request too).
+pub(crate) const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// Serves one HTTP/1 connection over any of our streams.
-pub(crate) async fn serve_h1<S>(stream: S) -> Result<(), hyper::Error>
+pub(crate) async fn serve_h1<S>(stream: S, header_timeout: Duration) -> Result<(), hyper::Error>
 where
     S: ReadUninit + AsyncWrite + Unpin + Send + 'static,
 {
     hyper::server::conn::http1::Builder::new()
         .timer(Timer)
-        .header_read_timeout(Duration::from_millis(300))
+        .header_read_timeout(header_timeout)
         .serve_connection(Io::new(stream), service_fn(route))
         .await
 }
 
 impl Server {
     pub(crate) fn start(name: &str) -> Server {
+        Server::start_with(name, HEADER_READ_TIMEOUT)
+    }
+
+    /// A server whose HTTP/1 connections time out reading headers after
+    /// `header_timeout`.
+    pub(crate) fn start_with(name: &str, header_timeout: Duration) -> Server {
         let rt = super::common::rt(2, name);
         let accepted = Arc::new(AtomicUsize::new(0));
         let accepted_h2 = Arc::new(AtomicUsize::new(0));
@@ -97,7 +108,7 @@ impl Server {
                     count.fetch_add(1, SeqCst);
                     let (done, errs) = (done.clone(), errs.clone());
                     runtime::spawn(async move {
-                        if let Err(err) = serve_h1(stream).await {
+                        if let Err(err) = serve_h1(stream, header_timeout).await {
                             errs.lock().unwrap().push(format!("{err:?}"));
                         }
                         done.fetch_add(1, SeqCst);

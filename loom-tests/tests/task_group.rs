@@ -117,11 +117,11 @@ fn failure_cancels_pending_sibling() {
 
 /// Two workers: the first member opens a gate (waking the second member)
 /// and then fails; the second, woken by the gate, fails too. Whether the
-/// second is queued, being polled on the other worker (having read the
-/// group's closed flag either way) or already done when the first failure
-/// closes the group, it was woken before, so it gets its poll and `join`
-/// returns **both** failures (asyncio's rule; issue 18). A lost grace
-/// shows as a single failure, a lost cancellation or wakeup as a deadlock.
+/// second is queued (`GRACE`), being polled on the other worker or already
+/// done when the first failure closes the group, it was woken before, so it
+/// gets its poll and `join` returns **both** failures (asyncio's rule;
+/// issue 18). A lost grace shows as a single failure, a lost cancellation
+/// or wakeup as a deadlock.
 #[test]
 fn woken_sibling_gets_its_poll_and_both_failures_are_reported() {
     check("woken_sibling_gets_its_poll", || {

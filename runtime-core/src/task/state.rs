@@ -1,4 +1,4 @@
-//! The task state word: nine flag bits and a reference count in one atomic.
+//! The task state word: ten flag bits and a reference count in one atomic.
 //!
 //! Every task has exactly one `State`. All decisions about who may touch the
 //! future, the output and the join waker are made by compare-and-swap on this

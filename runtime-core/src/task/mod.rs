@@ -37,5 +37,7 @@ pub use handle::Task;
 pub use id::TaskId;
 pub use info::{TaskInfo, TaskState};
 pub use outcome::TaskOutcome;
+#[doc(hidden)]
+pub use report::wake_contained;
 
 pub(crate) use error::{panic_message, FailedInGroup};

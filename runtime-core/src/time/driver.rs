@@ -7,6 +7,7 @@
 use crate::loom::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use crate::loom::sync::{Arc, Mutex};
 use crate::loom::thread_local;
+use crate::task::wake_contained;
 use crate::time::entry::{Entry, EntryShared, EntryState, Registration};
 use crate::time::wheel::{Wheel, MAX_TICK};
 use std::cell::RefCell;
@@ -18,6 +19,11 @@ use std::time::{Duration, Instant};
 /// The panic message for using a timer whose driver has shut down.
 pub(crate) const SHUTDOWN_MSG: &str =
     "runtime::time: the runtime that owns this timer has shut down";
+
+/// Who wakes the timers' wakers, for the report of a waker that panicked
+/// (`task::wake_contained`: the panic is contained so that whoever drives
+/// time, a worker or the reactor thread, survives a foreign waker's bug).
+const BY: &str = "the time driver";
 
 /// Wakers are woken in batches of this many, with the lock released.
 const WAKE_BATCH: usize = 64;
@@ -178,7 +184,7 @@ impl TimeDriver {
                 }
             }
             for waker in wakers.drain(..) {
-                waker.wake();
+                wake_contained(waker, BY);
             }
             if let Some(next) = done {
                 return (fired, next);
@@ -214,7 +220,7 @@ impl TimeDriver {
         drop(unpark);
         for entry in entries {
             if let Some(waker) = entry.waker {
-                waker.wake();
+                wake_contained(waker, BY);
             }
         }
     }
@@ -302,7 +308,7 @@ impl TimeDriver {
             entry.shared.fire();
             drop(inner);
             if let Some(waker) = entry.waker {
-                waker.wake();
+                wake_contained(waker, BY);
             }
             return true;
         }

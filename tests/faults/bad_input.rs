@@ -29,9 +29,12 @@ fn rt() -> runtime::Runtime {
         .expect("build runtime")
 }
 
+/// Sets one builder field to a bad value.
+type SetField = Box<dyn Fn(&mut runtime::Builder)>;
+
 // Builder values out of range: an `InvalidInput` error naming the field.
 case!(builder_values_out_of_range, LIMIT, {
-    let cases: [(&str, Box<dyn Fn(&mut runtime::Builder)>); 4] = [
+    let cases: [(&str, SetField); 4] = [
         (
             "worker_threads",
             Box::new(|b| {

@@ -1,6 +1,7 @@
 //! The reports the runtime makes on its own: a failure nobody would see
 //! otherwise (a panic whose result is never retrieved, a done callback that
-//! panicked, the abort of the `Abort` policy) and a slow poll.
+//! panicked, a waker whose `wake` panicked in a driver, the abort of the
+//! `Abort` policy) and a slow poll.
 //!
 //! This is a leaf of the crate: it knows nothing of tasks or schedulers, and
 //! every floor above may call it. A [`Report`] carries the message people
@@ -15,7 +16,7 @@
 //!
 //! | field | value |
 //! | --- | --- |
-//! | `kind` | `unretrieved_panic`, `callback_panic`, `abort`, `slow_poll` or `slow_poll_end` |
+//! | `kind` | `unretrieved_panic`, `callback_panic`, `waker_panic`, `abort`, `slow_poll` or `slow_poll_end` |
 //! | `task.id` | the task's id (absent when the report is about no task) |
 //! | `task.name` | its name, or the empty string for an unnamed task |
 //! | `task.spawned_at` | `file:line:column` of the spawn call |

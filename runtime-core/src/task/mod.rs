@@ -39,6 +39,8 @@ pub use id::TaskId;
 pub use info::{TaskInfo, TaskState};
 pub use outcome::TaskOutcome;
 pub(crate) use report::subject as report_subject;
+#[doc(hidden)]
+pub use report::wake_contained;
 pub(crate) use state::KeepWake;
 pub use task_local::{AccessError, LocalKey, TaskLocalFuture};
 

@@ -7,6 +7,7 @@
 use crate::loom::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use crate::loom::sync::{Arc, Mutex};
 use crate::loom::thread_local;
+use crate::task::wake_contained;
 use crate::time::clock::Clock;
 use crate::time::entry::{Entry, EntryShared, EntryState, Registration};
 use crate::time::wheel::{Wheel, MAX_TICK};
@@ -19,6 +20,11 @@ use std::time::{Duration, Instant};
 /// The panic message for using a timer whose driver has shut down.
 pub(crate) const SHUTDOWN_MSG: &str =
     "runtime::time: the runtime that owns this timer has shut down";
+
+/// Who wakes the timers' wakers, for the report of a waker that panicked
+/// (`task::wake_contained`: the panic is contained so that whoever drives
+/// time, a worker or the reactor thread, survives a foreign waker's bug).
+const BY: &str = "the time driver";
 
 /// Wakers are woken in batches of this many, with the lock released.
 const WAKE_BATCH: usize = 64;
@@ -182,7 +188,7 @@ impl TimeDriver {
                 }
             }
             for waker in wakers.drain(..) {
-                waker.wake();
+                wake_contained(waker, BY);
             }
             if let Some(next) = done {
                 return (fired, next);
@@ -218,7 +224,7 @@ impl TimeDriver {
         drop(unpark);
         for entry in entries {
             if let Some(waker) = entry.waker {
-                waker.wake();
+                wake_contained(waker, BY);
             }
         }
     }
@@ -306,7 +312,7 @@ impl TimeDriver {
             entry.shared.fire();
             drop(inner);
             if let Some(waker) = entry.waker {
-                waker.wake();
+                wake_contained(waker, BY);
             }
             return true;
         }

@@ -65,8 +65,9 @@ impl TimerThread {
             state.stop = true;
         }
         self.signal.cvar.notify_one();
-        // The thread only panics if a waker panicked; that was reported on
-        // stderr by the panic hook, and there is nothing left to clean up.
+        // The thread does not panic: the driver contains a panic in a
+        // timer's waker (`task::wake_contained`). Were it to, the panic hook
+        // has reported it, and there is nothing left to clean up.
         let _ = handle.join();
     }
 }

@@ -20,6 +20,7 @@ use std::time::Duration;
 use super::registrations::WAKER_TOKEN;
 use super::scheduled_io::Ready;
 use super::{Inner, ReactorHandle};
+use runtime_core::task::wake_contained;
 
 const EVENTS_PER_POLL: usize = 1024;
 
@@ -118,7 +119,10 @@ pub(super) fn turn(
 pub(super) fn wake_collected() {
     let mut wakers = WAKERS.with(|wakers| std::mem::take(&mut *wakers.borrow_mut()));
     for waker in wakers.drain(..) {
-        waker.wake();
+        // A foreign waker that panics must not kill the thread driving the
+        // poll (a worker, or the reactor thread): `wake_contained` reports
+        // the panic and carries on.
+        wake_contained(waker, super::WAKER_BY);
     }
     // Give the (now empty) buffer back for the next turn, unless a waker
     // ran a turn of its own on this thread meanwhile.

@@ -46,12 +46,17 @@ pub(crate) use scheduled_io::Direction;
 
 use driver::PollState;
 use registrations::{Registrations, WAKER_TOKEN};
+use runtime_core::task::wake_contained;
 use scheduled_io::ScheduledIo;
 
 /// Called before every poll, by whichever thread drives it: fires due timers
 /// and returns how long the poll may block (`None`: until an event arrives;
 /// zero when it fired timers, so that their tasks run first).
 pub type TimerHook = Box<dyn Fn() -> Option<Duration> + Send + Sync>;
+
+/// Who wakes the sources' wakers, for the report of a waker that panicked
+/// (`runtime_core::task::wake_contained`).
+const WAKER_BY: &str = "the I/O reactor";
 
 const SHUTDOWN_MESSAGE: &str = "runtime::net: the runtime's I/O reactor has shut down";
 const NO_REACTOR_MESSAGE: &str = "runtime::net: no I/O reactor: call this from within \
@@ -124,7 +129,7 @@ impl Inner {
             self.shut_down.store(true, Release);
         }
         for waker in wakers {
-            waker.wake();
+            wake_contained(waker, WAKER_BY);
         }
     }
 }

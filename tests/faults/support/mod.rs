@@ -37,6 +37,10 @@ pub fn size(small: usize, big: usize) -> usize {
 macro_rules! case {
     ($name:ident, $limit:expr, $body:block) => {
         #[test]
+        #[cfg_attr(
+            miri,
+            ignore = "a fault case re-runs the test binary in a child process and uses real threads, sockets and /proc"
+        )]
         fn $name() {
             $crate::support::isolated(stringify!($name), $limit, || $body);
         }

@@ -105,8 +105,10 @@ impl Builder {
         self
     }
 
-    /// Starts the I/O reactor thread with the runtime (the default). It also
-    /// drives the timers.
+    /// Starts the I/O reactor with the runtime (the default): workers park in
+    /// its poll, busy workers poll it between tasks, and a reactor thread
+    /// drives it only when no worker does. Whichever thread drives the poll
+    /// also fires the due timers before each poll.
     pub fn enable_io(&mut self) -> &mut Builder {
         self.io = true;
         self

@@ -282,9 +282,10 @@ fn shutdown_races_running_task() {
 /// (`Shared::release_drivers`, scheduler README "Shutdown" step 5). A
 /// runtime dropped from one of its own tasks cannot join the worker it runs
 /// on, nor wait for the other worker's poll: here a task drops it while
-/// `observer` may be polling on the other worker. Whenever the observer is polled it must find the time driver
-/// running (before the fix the dropping task stopped the drivers at once,
-/// under the other worker's poll), and its handle resolves.
+/// `observer` may be polling on the other worker. Whenever the observer is
+/// polled it must find the time driver running (stopping the drivers at once
+/// from the dropping task, under the other worker's poll, fails this model),
+/// and its handle resolves.
 #[test]
 fn drivers_outlive_the_last_worker() {
     check("drivers_outlive_the_last_worker", || {

@@ -1,7 +1,8 @@
-//! runtime-io: the mio reactor thread, sockets and signals for `runtime`.
+//! runtime-io: the mio reactor, sockets and signals for `runtime`.
 //!
-//! * [`reactor`]: the reactor thread and the thread-local "current reactor"
-//!   that sockets register with;
+//! * [`reactor`]: the mio poll (which the runtime's workers park in, with a
+//!   reactor thread as the backstop when no worker drives it) and the
+//!   thread-local "current reactor" that sockets register with;
 //! * [`net`]: TCP, UDP and Unix sockets (`runtime::net` in the facade);
 //! * [`io`]: the `futures-io` traits and their extension methods
 //!   (`runtime::io`);

@@ -1,9 +1,12 @@
 //! Who drives time and I/O for a runtime.
 //!
 //! Every runtime has a [`TimeDriver`] (the timing wheel). Somebody must
-//! advance it: the I/O reactor thread when one runs (it uses the next timer
-//! deadline as its poll timeout), otherwise a plain [`TimerThread`]. The I/O
-//! reactor lives in `runtime-io`, which depends on this crate, so it plugs in
+//! advance it. With I/O, the I/O driver's timer hook does, called before
+//! each poll by whichever thread drives the poll: a worker parked in it, a
+//! busy worker polling between tasks, or the reactor thread, a backstop that
+//! drives only when no worker does (the next timer deadline is the poll's
+//! timeout). Without I/O, a plain [`TimerThread`] does. The I/O reactor
+//! lives in `runtime-io`, which depends on this crate, so it plugs in
 //! through [`IoDriver`] and a factory given to the builder.
 
 use crate::loom::sync::Arc;

@@ -48,8 +48,10 @@
 //! it (the condvar under the protocol above, or the poll, which the driver
 //! wake-up interrupts whether it is already blocked or about to block).
 //! Notifications do not count: two `unpark`s before a `park` release exactly
-//! one `park`. The loom models `scheduler_park_driver_*` check the driver
-//! path with a stand-in driver.
+//! one `park`. The loom models `park_driver_*`
+//! (`loom-tests/tests/park_driver.rs`) check the driver path with a
+//! stand-in driver; `unpark_publishes_prior_writes` and `park_unpark_race`
+//! (`loom-tests/tests/scheduler.rs`) check the condvar path.
 
 use super::driver::IoDriver;
 use crate::loom::sync::atomic::{AtomicUsize, Ordering::SeqCst};
@@ -161,8 +163,9 @@ impl Inner {
                 // is guaranteed to read (and so synchronise with) its write.
                 // A plain store could overwrite it unseen, and whatever that
                 // unparker published (a shutdown flag, a queued task) would
-                // not be visible to us. Found by the loom model
-                // `scheduler::unpark_publishes_prior_writes`.
+                // not be visible to us. The loom model
+                // `unpark_publishes_prior_writes` (loom-tests/tests/scheduler.rs)
+                // checks it.
                 self.state.swap(EMPTY, SeqCst);
                 return;
             }

@@ -6,9 +6,9 @@
 //! Workers do not read the clock around polls (two clock reads per poll
 //! would cost more than the target overhead). Instead each worker bumps its
 //! `poll_seq` at the start and end of every poll (odd = polling) and records
-//! the id of the task it polls (`stats.rs`). This thread wakes every quarter
-//! of the threshold and, per worker, compares `poll_seq` with what it saw
-//! last time:
+//! the id of the task it polls (`stats.rs`). While any worker is unparked,
+//! this thread wakes every quarter of the threshold and, per worker,
+//! compares `poll_seq` with what it saw last time:
 //!
 //! - odd and unchanged: the same poll is still running. Its duration is at
 //!   least the time since the watchdog first saw it; once that reaches the

@@ -62,7 +62,7 @@
 //!   shuts them down, which releases the registry's reference of a completed
 //!   task.
 //! - Current-thread runtimes and completions off the workers (a task
-//!   cancelled from another thread) remove at once, as before: there is no
+//!   cancelled from another thread) remove at once: there is no
 //!   second core to contend with.
 
 use super::info::TaskInfo;

@@ -1,6 +1,7 @@
 //! The time driver: the wheel behind a lock, the clock that maps `Instant`s
-//! to ticks, and the hooks whoever drives time uses (the I/O reactor thread,
-//! or a [`TimerThread`](super::TimerThread) when there is no reactor).
+//! to ticks, and the hooks whoever drives time uses (the I/O poll's timer
+//! hook, run by whichever thread drives the poll, or a
+//! [`TimerThread`](super::TimerThread) when there is no reactor).
 //!
 //! See `README.md` in this directory for the protocol.
 
@@ -125,8 +126,8 @@ impl TimeDriver {
     /// deadline ([`next_timeout`](Self::next_timeout)), `None` when no timer
     /// is pending.
     ///
-    /// The I/O reactor calls this before every poll, and busy workers poll
-    /// between tasks, so it has a fast path that takes no lock: while the
+    /// The I/O poll's timer hook calls this before every poll, and busy
+    /// workers poll between tasks, so it has a fast path that takes no lock: while the
     /// clock has not reached the tick the driver waits for (and always when
     /// no timer is pending) nothing can be due, and the wait ends at that
     /// tick. A timer registered meanwhile with an earlier deadline calls the

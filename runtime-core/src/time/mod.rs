@@ -12,9 +12,11 @@
 //! rounded up to the next millisecond tick. They live in one hierarchical
 //! timing wheel per runtime (6 levels of 64 slots), where inserting and
 //! removing a timer is O(1); dropping a timer removes it, so a dropped
-//! `Sleep` never fires. The runtime's I/O reactor thread advances the wheel,
-//! or a timer thread when the runtime has no reactor. The protocol is
-//! described in `README.md` beside this file.
+//! `Sleep` never fires. With I/O, whichever thread drives the I/O poll
+//! advances the wheel before each poll (a parked or busy worker, or the
+//! reactor thread as a backstop when no worker drives it); without I/O, a
+//! timer thread does. The protocol is described in `README.md` beside this
+//! file.
 //!
 //! For tests, [`pause`] stops a current-thread runtime's clock: time then
 //! moves only by [`advance`], or by jumping to the next timer when nothing

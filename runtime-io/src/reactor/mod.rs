@@ -1,4 +1,5 @@
-//! The I/O reactor: one `mio::Poll`, owned by a dedicated thread.
+//! The I/O reactor: one `mio::Poll`, driven by whichever thread holds its
+//! lock, and a reactor thread that starts and stops with it.
 //!
 //! Sockets register with the reactor of the thread they are created on
 //! (see [`enter`] / [`try_current`]); the reactor waits for OS events and
@@ -86,7 +87,8 @@ struct Inner {
     stop: AtomicBool,
     /// The thread has shut every source down; nothing registers any more.
     shut_down: AtomicBool,
-    /// Poll turns taken by anyone: the reactor thread's sign of life.
+    /// Poll turns taken by anyone: in shared mode, how the reactor thread
+    /// tells whether somebody else drove the poll during its last tick.
     turns: AtomicU64,
     /// Registered sources (a hint, mirrored from the table under its lock):
     /// a busy worker's non-blocking turn skips the `epoll_wait` when it is 0.
@@ -134,7 +136,9 @@ impl Inner {
     }
 }
 
-/// The reactor: owns the thread that polls for I/O events.
+/// The reactor: owns the poll and the reactor thread, which drives the
+/// poll alone ([`start`](Reactor::start)) or as the backstop for the
+/// runtime's workers ([`start_shared`](Reactor::start_shared)).
 ///
 /// Dropping it, or calling [`shutdown`](Reactor::shutdown), stops and joins
 /// the thread; afterwards every socket of this reactor fails with an

@@ -1,7 +1,8 @@
-//! The readiness state one registered source shares with the reactor thread.
+//! The readiness state one registered source shares with whichever thread
+//! drives the reactor's poll (a worker or the reactor thread).
 //!
 //! The state word packs the readiness bits, a shutdown flag and a 16-bit
-//! readiness *tick* (bumped by the reactor on every event it records). A task
+//! readiness *tick* (bumped by the poll's driver on every event it records). A task
 //! that saw readiness and then got `WouldBlock` clears the bits only if the
 //! tick is still the one it saw: an event recorded in between bumps the tick,
 //! so the clear is skipped and the new readiness is not lost. See
@@ -149,7 +150,7 @@ impl ScheduledIo {
         self.waiters.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Reactor thread: records readiness from one event and bumps the tick.
+    /// The poll's driver: records readiness from one event and bumps the tick.
     /// Must happen before [`take_wakers`](Self::take_wakers) for the same event.
     pub(crate) fn set_readiness(&self, ready: Ready) {
         let _ = self.state.fetch_update(AcqRel, Acquire, |cur| {

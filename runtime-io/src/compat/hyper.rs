@@ -67,16 +67,18 @@ impl<T: ReadUninit + Unpin> hyper::rt::Read for Io<T> {
         cx: &mut Context<'_>,
         mut buf: ReadBufCursor<'_>,
     ) -> Poll<io::Result<()>> {
-        // SAFETY: `as_mut` requires that no initialised byte be
-        // de-initialised. The slice goes only to `poll_read_uninit`, whose
-        // contract (a sealed trait, implemented in this crate only) is to
-        // never read or de-initialise an element: the kernel only writes.
+        // `as_mut` requires that no initialised byte be de-initialised. The
+        // slice goes only to `poll_read_uninit`, whose contract (a sealed
+        // trait, implemented in this crate only) is to never read or
+        // de-initialise an element: the kernel only writes.
+        // SAFETY: so nothing de-initialises a byte, as `as_mut` requires.
         let unfilled = unsafe { buf.as_mut() };
         let n = ready!(Pin::new(&mut self.get_mut().inner).poll_read_uninit(cx, unfilled))?;
-        // SAFETY: `advance(n)` requires the next `n` bytes to be initialised:
+        // `advance(n)` requires the next `n` bytes to be initialised:
         // `poll_read_uninit` returned `Ok(n)`, so by its contract the first
         // `n` elements of `unfilled` (the cursor's next `n` bytes) were
         // written by the read, and `n <= unfilled.len()`.
+        // SAFETY: those `n` bytes are initialised, as `advance` requires.
         unsafe { buf.advance(n) };
         Poll::Ready(Ok(()))
     }

@@ -27,16 +27,18 @@ fn poll_read_buf<R: ReadUninit + Unpin>(
     cx: &mut Context<'_>,
     buf: &mut ReadBuf<'_>,
 ) -> Poll<io::Result<()>> {
-    // SAFETY: `unfilled_mut` requires that no initialised byte be
-    // de-initialised. The slice goes only to `poll_read_uninit`, whose
-    // contract (a sealed trait, implemented in this crate only) is to never
-    // read or de-initialise an element.
+    // `unfilled_mut` requires that no initialised byte be de-initialised.
+    // The slice goes only to `poll_read_uninit`, whose contract (a sealed
+    // trait, implemented in this crate only) is to never read or
+    // de-initialise an element.
+    // SAFETY: so nothing de-initialises a byte, as `unfilled_mut` requires.
     let unfilled = unsafe { buf.unfilled_mut() };
     let n = ready!(Pin::new(reader).poll_read_uninit(cx, unfilled))?;
-    // SAFETY: `assume_init(n)` requires the first `n` unfilled bytes to be
+    // `assume_init(n)` requires the first `n` unfilled bytes to be
     // initialised: `poll_read_uninit` returned `Ok(n)`, so by its contract
     // the kernel wrote the first `n` elements of `unfilled`, and
     // `n <= unfilled.len()`.
+    // SAFETY: those `n` bytes are initialised, as `assume_init` requires.
     unsafe { buf.assume_init(n) };
     buf.advance(n);
     Poll::Ready(Ok(()))

@@ -116,13 +116,13 @@ where
         let fd = self.get_ref().as_raw_fd();
         let len = buf.len();
         self.registration.poll_read_stream(cx, len, || {
-            // SAFETY: `buf` is a live, exclusively borrowed region of `len`
-            // bytes (`MaybeUninit<u8>` has the layout of `u8`), so the
-            // kernel may write anywhere in it; read(2) writes at most `len`
-            // bytes there and touches no other memory. Writing to
-            // uninitialised memory is allowed; nothing here reads it. `fd`
-            // is the source's descriptor, open for as long as `self` is
-            // borrowed.
+            // `buf` is a live, exclusively borrowed region of `len` bytes
+            // (`MaybeUninit<u8>` has the layout of `u8`), so the kernel may
+            // write anywhere in it; read(2) writes at most `len` bytes there
+            // and touches no other memory. Writing to uninitialised memory
+            // is allowed; nothing here reads it. `fd` is the source's
+            // descriptor, open for as long as `self` is borrowed.
+            // SAFETY: so read(2) writes only into memory it may write.
             let n = unsafe { libc::read(fd, buf.as_mut_ptr().cast(), len) };
             if n < 0 {
                 Err(io::Error::last_os_error())

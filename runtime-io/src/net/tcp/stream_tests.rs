@@ -84,11 +84,13 @@ fn a_short_read_clears_read_readiness_and_a_full_one_keeps_it() {
                 .await
                 .unwrap();
             assert_eq!(n, 5);
-            // SAFETY: `poll_read_uninit_priv` returned `Ok(5)`: the kernel
-            // wrote the first 5 elements.
             let got: Vec<u8> = uninit[..n]
                 .iter()
-                .map(|b| unsafe { b.assume_init() })
+                .map(|b| {
+                    // SAFETY: `poll_read_uninit_priv` returned `Ok(5)`: the
+                    // kernel wrote the first 5 elements.
+                    unsafe { b.assume_init() }
+                })
                 .collect();
             assert_eq!(got, [9; 5]);
             assert!(!read_ready(&server));

@@ -12,14 +12,33 @@
 //!   reactor (`runtime::process`);
 //! * [`compat`]: hyper's runtime traits (feature `hyper`) and Tokio's I/O
 //!   traits (feature `tokio-io`) for the streams.
+//!
+//! Unix only (Linux, macOS, the BSDs): the sockets, signals, process
+//! reaping and the uninitialised reads go through Unix file descriptors.
+//! Elsewhere the crate stops at a `compile_error!` saying so, rather than
+//! failing with a page of unresolved `std::os::fd` paths.
 
 #![warn(missing_docs)]
 
+#[cfg(not(unix))]
+compile_error!(
+    "runtime-io (the `runtime` crate's I/O: sockets, signals, files, processes) supports Unix \
+     targets only (Linux, macOS, the BSDs); this target is not one"
+);
+
+#[cfg(unix)]
 pub mod compat;
+#[cfg(unix)]
 mod context_error;
+#[cfg(unix)]
 pub mod fs;
+#[cfg(unix)]
 pub mod io;
+#[cfg(unix)]
 pub mod net;
+#[cfg(unix)]
 pub mod process;
+#[cfg(unix)]
 pub mod reactor;
+#[cfg(unix)]
 pub mod signal;

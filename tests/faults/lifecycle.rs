@@ -4,41 +4,15 @@
 #[macro_use]
 mod support;
 
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, AtomicIsize, AtomicUsize, Ordering::SeqCst};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 use support::{block_on_plain, open_fds, settle, threads, threads_named, wait_for, DropCounter};
 
-/// Live heap bytes, for the leak checks.
-struct Counting;
-static LIVE: AtomicIsize = AtomicIsize::new(0);
-
-// SAFETY: forwards every call to the system allocator unchanged; the
-// counter is only bookkeeping.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        LIVE.fetch_add(layout.size() as isize, SeqCst);
-        // SAFETY: same contract as the caller's.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        LIVE.fetch_sub(layout.size() as isize, SeqCst);
-        // SAFETY: same contract as the caller's.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        LIVE.fetch_add(new_size as isize - layout.size() as isize, SeqCst);
-        // SAFETY: same contract as the caller's.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
-#[global_allocator]
-static ALLOC: Counting = Counting;
+counting_allocator!();
 
 const LIMIT: Duration = Duration::from_secs(30);
 /// Constant slack of the heap checks (see the first case): far below what
@@ -86,14 +60,14 @@ case!(runtimes_with_io_give_back_fds_threads_and_memory, LIMIT, {
     assert_eq!(left, 0, "the warm-up runtimes' threads did not exit");
     let fds = open_fds();
     let threads_before = threads();
-    let heap = LIVE.load(SeqCst);
+    let heap = live_heap();
     for i in 0..rounds {
         one_runtime_with_io(if i % 2 == 0 { "multi" } else { "current" });
     }
     settle(SETTLE, 0, || threads_named("life"));
     let threads_after = settle(SETTLE, threads_before, threads);
     let fds_after = open_fds();
-    let heap_after = LIVE.load(SeqCst);
+    let heap_after = live_heap();
     assert_eq!(
         fds_after, fds,
         "{rounds} runtimes with I/O built and dropped: open fds went from {fds} to {fds_after}"
@@ -444,7 +418,7 @@ case!(cyclic_task_handles_at_shutdown, LIMIT, {
     };
     let drops = DropCounter::default();
     one_round(&drops); // warm-up
-    let heap = LIVE.load(SeqCst);
+    let heap = live_heap();
     let rounds = support::size(10, 100);
     for _ in 0..rounds {
         one_round(&drops);
@@ -454,7 +428,7 @@ case!(cyclic_task_handles_at_shutdown, LIMIT, {
         drops.created(),
         "futures created vs dropped"
     );
-    let grown = LIVE.load(SeqCst) - heap;
+    let grown = live_heap() - heap;
     // 10 rounds of 200 tasks: a leaked cycle would keep every task's
     // allocation (hundreds of bytes each: ~1 MB). The slack is the same
     // constant one as in the first case: measured over 100 rounds

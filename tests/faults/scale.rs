@@ -6,37 +6,11 @@
 #[macro_use]
 mod support;
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicIsize, AtomicUsize, Ordering::SeqCst};
+use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// Live heap bytes, for the leak checks.
-struct Counting;
-static LIVE: AtomicIsize = AtomicIsize::new(0);
-
-// SAFETY: forwards every call to the system allocator unchanged; the
-// counter is only bookkeeping.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        LIVE.fetch_add(layout.size() as isize, SeqCst);
-        // SAFETY: same contract as the caller's.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        LIVE.fetch_sub(layout.size() as isize, SeqCst);
-        // SAFETY: same contract as the caller's.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        LIVE.fetch_add(new_size as isize - layout.size() as isize, SeqCst);
-        // SAFETY: same contract as the caller's.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
-#[global_allocator]
-static ALLOC: Counting = Counting;
+counting_allocator!();
 
 const LIMIT: Duration = Duration::from_secs(40);
 
@@ -106,11 +80,11 @@ case!(long_timers_created_and_dropped_free_their_entries, LIMIT, {
         });
     };
     round(); // warm-up: the wheel's slots and the registry reach their size
-    let heap = LIVE.load(SeqCst);
+    let heap = live_heap();
     for _ in 0..3 {
         round();
     }
-    let grown = LIVE.load(SeqCst) - heap;
+    let grown = live_heap() - heap;
     // A timer entry (or task) kept per round would add n x (tens to
     // hundreds of bytes) per round: megabytes. 256 KiB of constant slack
     // covers buffers whose capacity depends on the round's timing (queue

@@ -47,6 +47,72 @@ macro_rules! case {
     };
 }
 
+/// Installs a counting global allocator in the fault family that calls
+/// it (once, at the top level of the family's file, after `mod support;`)
+/// and defines `fn live_heap() -> isize`: the live heap bytes of the
+/// process, for the leak checks. Only a family that measures the heap pays
+/// for the counting.
+///
+/// ```ignore
+/// counting_allocator!();
+/// let before = live_heap();
+/// ```
+#[allow(unused_macros)] // families that do not measure the heap
+macro_rules! counting_allocator {
+    () => {
+        /// Live heap bytes of this process (allocations minus frees).
+        static LIVE_HEAP: ::std::sync::atomic::AtomicIsize =
+            ::std::sync::atomic::AtomicIsize::new(0);
+
+        /// Forwards to the system allocator and keeps [`LIVE_HEAP`].
+        struct CountingAllocator;
+
+        // SAFETY: forwards every call to the system allocator unchanged;
+        // the counter is only bookkeeping.
+        unsafe impl ::std::alloc::GlobalAlloc for CountingAllocator {
+            unsafe fn alloc(&self, layout: ::std::alloc::Layout) -> *mut u8 {
+                LIVE_HEAP.fetch_add(
+                    layout.size() as isize,
+                    ::std::sync::atomic::Ordering::SeqCst,
+                );
+                // SAFETY: same contract as the caller's.
+                unsafe { ::std::alloc::GlobalAlloc::alloc(&::std::alloc::System, layout) }
+            }
+            unsafe fn dealloc(&self, ptr: *mut u8, layout: ::std::alloc::Layout) {
+                LIVE_HEAP.fetch_sub(
+                    layout.size() as isize,
+                    ::std::sync::atomic::Ordering::SeqCst,
+                );
+                // SAFETY: same contract as the caller's.
+                unsafe { ::std::alloc::GlobalAlloc::dealloc(&::std::alloc::System, ptr, layout) }
+            }
+            unsafe fn realloc(
+                &self,
+                ptr: *mut u8,
+                layout: ::std::alloc::Layout,
+                new_size: usize,
+            ) -> *mut u8 {
+                LIVE_HEAP.fetch_add(
+                    new_size as isize - layout.size() as isize,
+                    ::std::sync::atomic::Ordering::SeqCst,
+                );
+                // SAFETY: same contract as the caller's.
+                unsafe {
+                    ::std::alloc::GlobalAlloc::realloc(&::std::alloc::System, ptr, layout, new_size)
+                }
+            }
+        }
+
+        #[global_allocator]
+        static COUNTING_ALLOCATOR: CountingAllocator = CountingAllocator;
+
+        /// Live heap bytes of this process now.
+        fn live_heap() -> isize {
+            LIVE_HEAP.load(::std::sync::atomic::Ordering::SeqCst)
+        }
+    };
+}
+
 /// In the parent: runs `name` in a child process and fails (naming the
 /// case) if the child fails, is killed by a signal (an abort), did not run
 /// exactly that one test, or is still running after `limit` (it is killed

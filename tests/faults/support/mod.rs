@@ -294,3 +294,54 @@ pub fn block_on_plain<F: std::future::Future>(fut: F) -> F::Output {
         std::thread::park();
     }
 }
+
+/// A small seeded generator (splitmix64) for the randomised cases: the
+/// seed comes from `FAULTS_SEED` when set (to replay a failure), else from
+/// the clock, and is printed either way (the parent shows the child's
+/// output when a case fails).
+pub struct Rng(u64);
+
+impl Rng {
+    /// A generator for `what`, seeded as described on [`Rng`].
+    pub fn from_env(what: &str) -> Rng {
+        let seed = match std::env::var("FAULTS_SEED") {
+            Ok(s) => s
+                .parse()
+                .unwrap_or_else(|_| panic!("FAULTS_SEED={s:?}: expected an unsigned integer")),
+            Err(_) => std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(1, |d| d.as_nanos() as u64),
+        };
+        println!("{what}: seed {seed} (replay with FAULTS_SEED={seed})");
+        Rng(seed)
+    }
+
+    /// A generator with a fixed seed.
+    pub fn seeded(seed: u64) -> Rng {
+        Rng(seed)
+    }
+
+    /// The next 64 random bits.
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    /// A number in `0..n` (`n > 0`).
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next_u64() % n
+    }
+
+    /// True with probability `percent` / 100.
+    pub fn chance(&mut self, percent: u64) -> bool {
+        self.below(100) < percent
+    }
+
+    /// An independent generator derived from this one (for a task).
+    pub fn fork(&mut self) -> Rng {
+        Rng(self.next_u64())
+    }
+}

@@ -15,6 +15,14 @@ mod support;
 mod channels;
 #[path = "cancellation/cut.rs"]
 mod cut;
+#[path = "cancellation/handoff.rs"]
+mod handoff;
+#[path = "cancellation/locks.rs"]
+mod locks;
+#[path = "cancellation/notifications.rs"]
+mod notifications;
+#[path = "cancellation/sockets.rs"]
+mod sockets;
 
 use cut::{flavors, Item};
 use runtime::sync::{Fifo, Lifo};
@@ -22,6 +30,14 @@ use std::time::Duration;
 use support::{size, Rng};
 
 const LIMIT: Duration = Duration::from_secs(60);
+
+case!(handoff_to_a_dropped_waiter_is_passed_on, LIMIT, {
+    for (_, rt) in flavors() {
+        for _ in 0..size(200, 5_000) {
+            rt.block_on(handoff::all_handoffs());
+        }
+    }
+});
 
 case!(queue_put_get_cancelled, LIMIT, {
     let mut rng = Rng::from_env("queue_put_get_cancelled");
@@ -113,6 +129,101 @@ case!(broadcast_and_watch_recv_cancelled, LIMIT, {
                     .await;
                 channels::watch_round(&format!("{flavor} watch #{round}"), items, r).await;
             });
+        }
+    }
+});
+
+case!(semaphore_acquire_cancelled, LIMIT, {
+    let mut rng = Rng::from_env("semaphore_acquire_cancelled");
+    let ops = size(300, 5_000);
+    for (flavor, rt) in flavors() {
+        for round in 0..size(4, 30) {
+            rt.block_on(async {
+                let r = &mut rng;
+                locks::semaphore_round(&format!("{flavor} Semaphore(1) #{round}"), 1, ops, r).await;
+                locks::semaphore_round(&format!("{flavor} Semaphore(3) #{round}"), 3, ops, r).await;
+                locks::bounded_semaphore_round(
+                    &format!("{flavor} BoundedSemaphore(2) #{round}"),
+                    2,
+                    ops,
+                    r,
+                )
+                .await;
+            });
+        }
+    }
+});
+
+case!(mutex_and_rwlock_lock_cancelled, LIMIT, {
+    let mut rng = Rng::from_env("mutex_and_rwlock_lock_cancelled");
+    let ops = size(300, 5_000);
+    for (flavor, rt) in flavors() {
+        for round in 0..size(4, 30) {
+            rt.block_on(async {
+                let r = &mut rng;
+                locks::mutex_round(&format!("{flavor} Mutex #{round}"), ops, r).await;
+                locks::rwlock_round(&format!("{flavor} RwLock #{round}"), ops, r).await;
+            });
+        }
+    }
+});
+
+case!(barrier_and_event_wait_cancelled, LIMIT, {
+    let mut rng = Rng::from_env("barrier_and_event_wait_cancelled");
+    for (flavor, rt) in flavors() {
+        rt.block_on(async {
+            let r = &mut rng;
+            notifications::barrier_withdraw().await;
+            for round in 0..size(4, 30) {
+                notifications::barrier_round(
+                    &format!("{flavor} Barrier(3) #{round}"),
+                    3,
+                    size(100, 2_000),
+                    r,
+                )
+                .await;
+            }
+            notifications::event_round(&format!("{flavor} Event"), size(300, 5_000), r).await;
+        });
+    }
+});
+
+case!(notify_and_condition_cancelled, LIMIT, {
+    let mut rng = Rng::from_env("notify_and_condition_cancelled");
+    let n = size(1_000, 20_000);
+    for (flavor, rt) in flavors() {
+        rt.block_on(async {
+            let r = &mut rng;
+            notifications::notify_round(&format!("{flavor} Notify"), n, r).await;
+            notifications::condition_round(&format!("{flavor} Condition"), n, r).await;
+        });
+    }
+});
+
+case!(tcp_read_cancelled, LIMIT, {
+    let mut rng = Rng::from_env("tcp_read_cancelled");
+    let len = size(1 << 20, 16 << 20);
+    for (flavor, rt) in flavors() {
+        for round in 0..size(3, 10) {
+            rt.block_on(sockets::read_round(
+                &format!("{flavor} TcpStream read #{round}"),
+                len,
+                &mut rng,
+            ));
+        }
+    }
+});
+
+case!(tcp_read_exact_cancelled, LIMIT, {
+    let mut rng = Rng::from_env("tcp_read_exact_cancelled");
+    let len = size(1 << 20, 16 << 20);
+    for (flavor, rt) in flavors() {
+        for round in 0..size(3, 10) {
+            rt.block_on(sockets::read_exact_round(
+                &format!("{flavor} TcpStream read_exact #{round}"),
+                len,
+                &mut rng,
+            ));
         }
     }
 });

@@ -3,7 +3,7 @@
 //! `send` was cut was not sent, and was dropped.
 #![allow(unreachable_pub)]
 
-use super::cut::{cancel_some, cut, join_all, same_ids, Cut, Item};
+use super::cut::{cancel_some, cut, join_all, same_ids, until, Cut, Item};
 use crate::support::{DropCounter, Rng};
 use runtime::sync::{broadcast, mpsc, oneshot, watch, GenericQueue, Promise, QueueOrder};
 use std::sync::{Arc, Mutex};
@@ -12,8 +12,11 @@ type Ids = Arc<Mutex<Vec<u64>>>;
 
 /// `producers` tasks put `items` items (retrying a cut `put` with a new
 /// item of the same id) while `consumers` tasks `get` with random cuts;
-/// a quarter of the tasks are cancelled mid-flight (never consumer 0, so
-/// the queue keeps draining). Then the queue is closed and drained.
+/// a quarter of the tasks are cancelled mid-flight. Producer 0 and
+/// consumer 0 are never cut nor cancelled: when the others stop, consumer
+/// 0 alone must drain the queue, which it cannot if a turn handed to a cut
+/// getter was not passed on (it would sleep beside the item). Then the
+/// queue is closed and checked empty.
 pub async fn queue_round<O>(what: &str, maxsize: usize, items: u64, rng: &mut Rng)
 where
     O: QueueOrder<Item> + Send + 'static,
@@ -24,12 +27,27 @@ where
     let sent: Ids = Ids::default();
     let got: Ids = Ids::default();
     let cuts = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let mut consumer_tasks = Vec::new();
-    for _ in 0..consumers {
-        let (q, got, cuts, mut r) = (q.clone(), got.clone(), cuts.clone(), rng.fork());
+    for c in 0..consumers {
+        let (q, got, cuts, stop, mut r) = (
+            q.clone(),
+            got.clone(),
+            cuts.clone(),
+            stop.clone(),
+            rng.fork(),
+        );
         consumer_tasks.push(runtime::spawn(async move {
             loop {
-                match cut(Cut::pick(&mut r), q.get()).await {
+                let how = if c == 0 {
+                    Cut::Keep
+                } else {
+                    Cut::pick_cutting(&mut r)
+                };
+                if c > 0 && stop.load(std::sync::atomic::Ordering::SeqCst) {
+                    return;
+                }
+                match cut(how, q.get()).await {
                     Some(Ok(item)) => got.lock().unwrap().push(item.id),
                     Some(Err(_closed)) => return,
                     None => {
@@ -45,7 +63,8 @@ where
         producer_tasks.push(runtime::spawn(async move {
             let mut id = p as u64;
             while id < items {
-                match cut(Cut::pick(&mut r), q.put(Item::new(id, &drops))).await {
+                let how = if p == 0 { Cut::Keep } else { Cut::pick(&mut r) };
+                match cut(how, q.put(Item::new(id, &drops))).await {
                     Some(Ok(())) => {
                         sent.lock().unwrap().push(id);
                         id += producers as u64;
@@ -56,11 +75,19 @@ where
             }
         }));
     }
-    let mut cancelled = cancel_some(&producer_tasks, 0, 25, rng).await;
+    let mut cancelled = cancel_some(&producer_tasks, 1, 25, rng).await;
     cancelled += cancel_some(&consumer_tasks, 1, 25, rng).await;
     join_all(producer_tasks).await;
-    q.close();
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    let first = consumer_tasks.remove(0);
     join_all(consumer_tasks).await;
+    until(
+        &format!("{what}: {} items stay queued beside a waiting get", q.len()),
+        || q.is_empty(),
+    )
+    .await;
+    q.close();
+    join_all(vec![first]).await;
     let mut left = Vec::new();
     while let Ok(item) = q.try_get() {
         left.push(item.id);

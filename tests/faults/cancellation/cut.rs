@@ -15,7 +15,7 @@ use runtime::{JoinError, Runtime, Task};
 use std::future::{poll_fn, Future};
 use std::pin::pin;
 use std::task::Poll;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// How a wait is cut short (see the module docs).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -43,7 +43,6 @@ impl Cut {
     }
 
     /// A random way that always cuts (never [`Cut::Keep`]).
-    #[allow(dead_code)] // used by the notification cases
     pub fn pick_cutting(rng: &mut Rng) -> Cut {
         loop {
             let how = Cut::pick(rng);
@@ -90,7 +89,9 @@ pub async fn cancel_some<T>(tasks: &[Task<T>], spare: usize, percent: u64, rng: 
     let mut cancelled = 0;
     for task in tasks.iter().skip(spare) {
         if rng.chance(percent) {
-            for _ in 0..rng.below(8) {
+            // Spread out: some before the task's first poll, most while it
+            // waits or holds.
+            for _ in 0..rng.below(40) {
                 runtime::yield_now().await;
             }
             task.cancel();
@@ -98,6 +99,19 @@ pub async fn cancel_some<T>(tasks: &[Task<T>], spare: usize, percent: u64, rng: 
         }
     }
     cancelled
+}
+
+/// How long a hand-off (a notification, a queued item) may take before it
+/// counts as lost: far beyond any scheduling delay (one takes microseconds).
+pub const PATIENCE: Duration = Duration::from_secs(10);
+
+/// Yields until `cond()` or [`PATIENCE`] passes; fails naming `what`.
+pub async fn until(what: &str, cond: impl Fn() -> bool) {
+    let start = Instant::now();
+    while !cond() {
+        assert!(start.elapsed() < PATIENCE, "{what}");
+        runtime::yield_now().await;
+    }
 }
 
 /// Awaits every task: each must complete or be cancelled (a panic is the

@@ -39,6 +39,24 @@ case!(handoff_to_a_dropped_waiter_is_passed_on, LIMIT, {
     }
 });
 
+case!(bounded_semaphore_promise_to_a_dropped_waiter, LIMIT, {
+    for (_, rt) in flavors() {
+        for _ in 0..size(200, 5_000) {
+            rt.block_on(handoff::bounded_semaphore_promise_dropped());
+        }
+    }
+});
+
+case!(tcp_accept_cancelled, LIMIT, {
+    let mut rng = Rng::from_env("tcp_accept_cancelled");
+    for (flavor, rt) in flavors() {
+        println!("{flavor}:");
+        for _ in 0..size(3, 10) {
+            rt.block_on(sockets::accept_round(size(300, 2_000) as u32, &mut rng));
+        }
+    }
+});
+
 case!(queue_put_get_cancelled, LIMIT, {
     let mut rng = Rng::from_env("queue_put_get_cancelled");
     let items = size(5_000, 100_000) as u64;

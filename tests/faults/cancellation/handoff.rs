@@ -161,3 +161,38 @@ pub async fn all_handoffs() {
         "the dropped send's value was sent"
     );
 }
+
+/// A `BoundedSemaphore(1)` whose one permit was forgotten: `release()`
+/// hands it to a waiting `acquire`, which is dropped before it takes it.
+/// The permit must come back exactly once: available again, a second
+/// `release()` refused (the bound), and while the permit is promised to
+/// the waiter a `release()` is refused too.
+pub async fn bounded_semaphore_promise_dropped() {
+    let sem = runtime::sync::BoundedSemaphore::new(1);
+    sem.try_acquire().expect("one permit").forget();
+    assert_eq!(sem.available_permits(), 0);
+    let mut a = Box::pin(sem.acquire());
+    let pending = poll_fn(|cx| Poll::Ready(a.as_mut().poll(cx).is_pending())).await;
+    assert!(pending, "the waiter did not wait");
+    sem.release().expect("the forgotten permit goes back");
+    assert!(
+        sem.release().is_err(),
+        "a second release was accepted while the permit was promised to a waiter"
+    );
+    drop(a);
+    assert_eq!(
+        sem.available_permits(),
+        1,
+        "the permit promised to a dropped waiter did not come back exactly once"
+    );
+    assert!(
+        sem.release().is_err(),
+        "a release past the bound was accepted"
+    );
+    let p = sem.try_acquire().expect("the permit is free");
+    assert!(
+        sem.try_acquire().is_err(),
+        "two permits out of a bound of 1"
+    );
+    drop(p);
+}

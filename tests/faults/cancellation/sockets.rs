@@ -1,4 +1,4 @@
-//! A TCP read cut short over a real 127.0.0.1 connection. `read` is cancel
+//! A TCP read (and accept) cut short over a real 127.0.0.1 connection. `read` is cancel
 //! safe (one system call per completed poll): the bytes of every read that
 //! returned, in order, are exactly what the peer wrote. `read_exact` is
 //! documented as not cancel safe: a cut one may already have moved part of
@@ -188,4 +188,42 @@ pub async fn read_exact_round(what: &str, len: usize, rng: &mut Rng) {
         *got == **data,
         "{what}: the bytes read differ from the bytes written"
     );
+}
+
+/// `TcpListener::accept` (documented cancel safe) cut at random while
+/// `clients` connections arrive, each sending its id: every connection is
+/// accepted exactly once.
+pub async fn accept_round(clients: u32, rng: &mut Rng) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("local addr");
+    let connecting = runtime::spawn(async move {
+        let mut open = Vec::new();
+        for id in 0..clients {
+            let mut s = TcpStream::connect(addr).await.expect("connect");
+            s.write_all(&id.to_le_bytes()).await.expect("write");
+            open.push(s); // kept open until every one was accepted
+            if id % 8 == 0 {
+                runtime::yield_now().await;
+            }
+        }
+        open
+    });
+    let mut seen = vec![false; clients as usize];
+    let (mut accepted, mut cuts) = (0, 0);
+    while accepted < clients {
+        match cut(Cut::pick(rng), listener.accept()).await {
+            Some(Ok((mut s, _))) => {
+                let mut id = [0u8; 4];
+                s.read_exact(&mut id).await.expect("the client's id");
+                let id = u32::from_le_bytes(id) as usize;
+                assert!(!seen[id], "connection {id} accepted twice");
+                seen[id] = true;
+                accepted += 1;
+            }
+            Some(Err(e)) => panic!("accept failed: {e}"),
+            None => cuts += 1,
+        }
+    }
+    drop(connecting.await.expect("the clients connect"));
+    println!("accept: {clients} connections accepted once each, {cuts} cut accepts");
 }

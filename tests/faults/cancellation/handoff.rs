@@ -123,6 +123,41 @@ pub async fn all_handoffs() {
     .await;
     assert!(l.try_write().is_ok(), "the rwlock is free at the end");
 
+    // A writer queued behind a reader (fair: later readers queue behind
+    // it) is dropped while the reader still holds: the reader queued
+    // behind the writer must get in (nothing is given; the drop alone must
+    // release it).
+    let l = Arc::new(RwLock::new(()));
+    let reading = l.clone().try_read_owned().expect("free");
+    handoff(
+        "RwLock::write dropped in front of a read",
+        l.clone(),
+        l.write(),
+        |l| Box::pin(async move { drop(l.read().await) }),
+        None,
+        |_| {},
+    )
+    .await;
+    drop(reading);
+    assert!(l.try_write().is_ok(), "the rwlock is free at the end");
+
+    // An `acquire_many(3)` at the head of the queue, with 1 of 2 permits
+    // free (it may hold that one already), and an `acquire()` queued behind
+    // it (no barging): dropping the head must let the second through.
+    let sem = Arc::new(Semaphore::new(2));
+    let held = sem.clone().try_acquire_owned().expect("a permit");
+    handoff(
+        "Semaphore::acquire_many dropped at the head of the queue",
+        sem.clone(),
+        sem.acquire_many(3),
+        |s| Box::pin(async move { drop(s.acquire().await.expect("open")) }),
+        None,
+        |_| {},
+    )
+    .await;
+    drop(held);
+    assert_eq!(sem.available_permits(), 2, "permits after the dropped head");
+
     let c = Arc::new((Mutex::new(()), Condition::new()));
     handoff(
         "Condition::wait",

@@ -59,7 +59,7 @@ macro_rules! impl_read_uninit {
                 buf: &mut [MaybeUninit<u8>],
             ) -> Poll<io::Result<usize>> {
                 let $this = self.get_mut();
-                $stream.poll_read_uninit_priv(cx, buf)
+                $stream.evented().poll_read_uninit(cx, buf)
             }
         }
     };

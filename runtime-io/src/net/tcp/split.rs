@@ -4,11 +4,7 @@ use std::error::Error;
 use std::fmt;
 use std::io;
 use std::net::{Shutdown, SocketAddr};
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
-
-use futures_io::{AsyncRead, AsyncWrite};
 
 use super::TcpStream;
 
@@ -17,7 +13,7 @@ use super::TcpStream;
 pub struct ReadHalf<'a>(&'a TcpStream);
 
 /// The writing half of [`TcpStream::split`], borrowing the stream.
-/// [`poll_close`](AsyncWrite::poll_close) shuts the write direction down.
+/// [`poll_close`](futures_io::AsyncWrite::poll_close) shuts the write direction down.
 #[derive(Debug)]
 pub struct WriteHalf<'a>(&'a TcpStream);
 
@@ -188,88 +184,7 @@ impl fmt::Display for ReuniteError {
 impl Error for ReuniteError {}
 
 // Only the direction each half is for is implemented.
-impl AsyncRead for ReadHalf<'_> {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut [u8],
-    ) -> Poll<io::Result<usize>> {
-        self.0.poll_read_priv(cx, buf)
-    }
-
-    fn poll_read_vectored(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &mut [io::IoSliceMut<'_>],
-    ) -> Poll<io::Result<usize>> {
-        self.0.poll_read_vectored_priv(cx, bufs)
-    }
-}
-
-impl AsyncRead for OwnedReadHalf {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut [u8],
-    ) -> Poll<io::Result<usize>> {
-        self.stream.poll_read_priv(cx, buf)
-    }
-
-    fn poll_read_vectored(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &mut [io::IoSliceMut<'_>],
-    ) -> Poll<io::Result<usize>> {
-        self.stream.poll_read_vectored_priv(cx, bufs)
-    }
-}
-
-/// Write-only view used to share the `AsyncWrite` impl of the stream.
-trait WriteOnly {
-    fn stream(&self) -> &TcpStream;
-}
-
-impl WriteOnly for WriteHalf<'_> {
-    fn stream(&self) -> &TcpStream {
-        self.0
-    }
-}
-
-impl WriteOnly for OwnedWriteHalf {
-    fn stream(&self) -> &TcpStream {
-        &self.stream
-    }
-}
-
-macro_rules! impl_write_half {
-    ($ty:ty) => {
-        impl AsyncWrite for $ty {
-            fn poll_write(
-                self: Pin<&mut Self>,
-                cx: &mut Context<'_>,
-                buf: &[u8],
-            ) -> Poll<io::Result<usize>> {
-                self.stream().poll_write_priv(cx, buf)
-            }
-
-            fn poll_write_vectored(
-                self: Pin<&mut Self>,
-                cx: &mut Context<'_>,
-                bufs: &[io::IoSlice<'_>],
-            ) -> Poll<io::Result<usize>> {
-                self.stream().poll_write_vectored_priv(cx, bufs)
-            }
-
-            fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-                Poll::Ready(Ok(()))
-            }
-
-            fn poll_close(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-                Poll::Ready(crate::net::shutdown_write(self.stream()))
-            }
-        }
-    };
-}
-
-impl_write_half!(WriteHalf<'_>);
-impl_write_half!(OwnedWriteHalf);
+impl_futures_read!(ReadHalf<'_>, |this| this.0);
+impl_futures_read!(OwnedReadHalf, |this| &*this.stream);
+impl_futures_write!(WriteHalf<'_>, |this| this.0);
+impl_futures_write!(OwnedWriteHalf, |this| &*this.stream);

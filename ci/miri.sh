@@ -46,7 +46,7 @@ skips=(
     time::wheel::tests::a_million_entries_inserted_and_removed
     time::wheel::tests::random_deadlines_never_fire_early_or_late
     # Needs real time: a 2 ms deadline has passed before the sleep is polled.
-    time::driver::tests::wakers_are_woken_outside_the_lock
+    time::time_driver::tests::wakers_are_woken_outside_the_lock
 )
 skip_args=()
 for s in "${skips[@]}"; do skip_args+=(--skip "$s"); done

@@ -33,6 +33,8 @@
 
 #[macro_use]
 mod impls;
+#[macro_use]
+mod split;
 
 mod addr;
 mod connect;

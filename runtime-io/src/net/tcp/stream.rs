@@ -168,6 +168,11 @@ impl TcpStream {
 
     /// Splits into a read half and a write half that borrow the stream, for
     /// use in two concurrent futures of one task (no allocation).
+    ///
+    /// With [`AsyncReadExt`](crate::io::AsyncReadExt) in scope,
+    /// `stream.split()` resolves to that trait's `split(self)` (which takes
+    /// the stream by value and shares it through a lock); call this one as
+    /// `TcpStream::split(&mut stream)`.
     pub fn split(&mut self) -> (ReadHalf<'_>, WriteHalf<'_>) {
         split(self)
     }

@@ -6,6 +6,7 @@ use std::net::Shutdown;
 use std::os::unix::net::SocketAddr;
 use std::path::Path;
 
+use super::split::{split, split_owned, OwnedReadHalf, OwnedWriteHalf, ReadHalf, WriteHalf};
 use crate::net::connect::wait_connected;
 use crate::reactor::{current_handle, PollEvented, ReactorHandle};
 
@@ -13,8 +14,9 @@ use crate::reactor::{current_handle, PollEvented, ReactorHandle};
 ///
 /// Implements [`AsyncRead`](futures_io::AsyncRead) and [`AsyncWrite`](futures_io::AsyncWrite) (also for `&UnixStream`);
 /// [`poll_close`](futures_io::AsyncWrite::poll_close) shuts the write direction down.
-/// To use the two directions from different tasks, share a reference or use
-/// [`AsyncReadExt::split`](crate::io::AsyncReadExt::split).
+/// To use the two directions from two futures of one task, use
+/// [`split`](Self::split); from different tasks,
+/// [`into_split`](Self::into_split) (one reader and one writer).
 ///
 /// Cancel safety of reads and writes: as for
 /// [`TcpStream`](crate::net::TcpStream): `read` and `write` yes (one system
@@ -106,6 +108,24 @@ impl UnixStream {
     /// Writes what fits now, without waiting: `WouldBlock` if nothing does.
     pub fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
         self.io.try_write(buf)
+    }
+
+    /// Splits into a read half and a write half that borrow the stream, for
+    /// use in two concurrent futures of one task (no allocation).
+    ///
+    /// With [`AsyncReadExt`](crate::io::AsyncReadExt) in scope,
+    /// `stream.split()` resolves to that trait's `split(self)` (which takes
+    /// the stream by value and shares it through a lock); call this one as
+    /// `UnixStream::split(&mut stream)`.
+    pub fn split(&mut self) -> (ReadHalf<'_>, WriteHalf<'_>) {
+        split(self)
+    }
+
+    /// Splits into owned halves that can move to different tasks. Dropping
+    /// the write half shuts the write direction down;
+    /// [`OwnedReadHalf::reunite`] puts the stream back together.
+    pub fn into_split(self) -> (OwnedReadHalf, OwnedWriteHalf) {
+        split_owned(self)
     }
 
     /// The registered socket, for the shared stream plumbing

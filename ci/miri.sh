@@ -37,7 +37,7 @@ export MIRIFLAGS="-Zmiri-permissive-provenance ${MIRIFLAGS:-}"
 
 # Every unit test of runtime-core runs, except those marked
 # `#[cfg_attr(miri, ignore = "...")]` in the code and these, which live in
-# files edited elsewhere (src/time/wheel_tests.rs, src/time/driver_tests.rs)
+# files edited elsewhere (src/time/wheel_tests.rs, src/time/time_driver_tests.rs)
 # and are skipped here until they carry the same attribute. None touches
 # unsafe code. See the "Miri" section of docs/testing.md for each reason.
 skips=(

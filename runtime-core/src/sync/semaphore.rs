@@ -111,9 +111,9 @@ use super::error::{AcquireError, TryAcquireError};
 use super::waitlist::WakeList;
 use crate::loom::sync::atomic::{AtomicU64, AtomicUsize, Ordering::*};
 use crate::loom::sync::Mutex;
-use waiter_ring::WaiterRing;
 use std::fmt;
 use std::sync::Arc;
+use waiter_ring::WaiterRing;
 
 /// The word is closed: acquires fail.
 const CLOSED: usize = 1;

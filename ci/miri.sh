@@ -37,7 +37,7 @@ export MIRIFLAGS="-Zmiri-permissive-provenance ${MIRIFLAGS:-}"
 
 # Every unit test of runtime-core runs, except those marked
 # `#[cfg_attr(miri, ignore = "...")]` in the code and these, which live in
-# files edited elsewhere (src/time/wheel_tests.rs, src/time/driver_tests.rs)
+# files edited elsewhere (src/time/wheel_tests.rs, src/time/time_driver_tests.rs)
 # and are skipped here until they carry the same attribute. None touches
 # unsafe code. See the "Miri" section of docs/testing.md for each reason.
 skips=(
@@ -46,7 +46,7 @@ skips=(
     time::wheel::tests::a_million_entries_inserted_and_removed
     time::wheel::tests::random_deadlines_never_fire_early_or_late
     # Needs real time: a 2 ms deadline has passed before the sleep is polled.
-    time::driver::tests::wakers_are_woken_outside_the_lock
+    time::time_driver::tests::wakers_are_woken_outside_the_lock
 )
 skip_args=()
 for s in "${skips[@]}"; do skip_args+=(--skip "$s"); done

@@ -7,20 +7,11 @@
 mod common;
 
 use futures_util::{SinkExt, StreamExt};
-use runtime::net::{TcpListener, TcpStream, UnixStream};
+use runtime::net::UnixStream;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio_util::codec::{Framed, LinesCodec};
 
-use common::{rt, watchdog, LIMIT};
-
-async fn pair() -> (TcpStream, TcpStream) {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let client = TcpStream::connect(listener.local_addr().unwrap())
-        .await
-        .unwrap();
-    let (server, _) = listener.accept().await.unwrap();
-    (client, server)
-}
+use common::{rt, tcp_pair as pair, watchdog, LIMIT};
 
 #[test]
 fn tokio_ext_methods_on_streams_and_split_halves() {

@@ -1,4 +1,4 @@
-//! loom models of the timer protocol (`runtime-core/src/time/`: `driver.rs`,
+//! loom models of the timer protocol (`runtime-core/src/time/`: `time_driver.rs`,
 //! `entry.rs`, `sleep.rs`; see its README).
 //!
 //! Real time would make a model nondeterministic, so under

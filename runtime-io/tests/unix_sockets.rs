@@ -99,3 +99,60 @@ fn unix_datagrams_by_path_and_pair() {
         });
     });
 }
+
+#[test]
+fn unix_stream_halves_split_move_and_reunite() {
+    common::with_reactor("unixsplit", |handle| {
+        let (mut a, b) = UnixStream::pair().unwrap();
+        // Borrowed halves: both directions from two futures of one task.
+        futures_executor::block_on(async {
+            // `a.split()` would pick `AsyncReadExt::split` (by value, a
+            // BiLock; `peer_addr` below exists only on our halves).
+            let (mut rd, mut wr) = UnixStream::split(&mut a);
+            assert!(rd.peer_addr().unwrap().is_unnamed());
+            let mut b_ref = &b;
+            let talk = async {
+                wr.write_all(b"ping").await.unwrap();
+                let mut four = [0; 4];
+                b_ref.read_exact(&mut four).await.unwrap();
+                assert_eq!(&four, b"ping");
+                b_ref.write_all(b"pong").await.unwrap();
+            };
+            let mut back = [0; 4];
+            let (_, read) = join(talk, rd.read_exact(&mut back)).await;
+            read.unwrap();
+            assert_eq!(&back, b"pong");
+        });
+
+        // Owned halves: the write half moves to another thread's future.
+        let (mut rd, mut wr) = a.into_split();
+        let writer = common::spawn_driven(&handle, async move {
+            wr.write_all(b"from the write half").await.unwrap();
+            wr
+        });
+        let wr = writer.join().unwrap();
+        let mut buf = [0; 19];
+        futures_executor::block_on((&b).read_exact(&mut buf)).unwrap();
+        assert_eq!(&buf, b"from the write half");
+        futures_executor::block_on((&b).write_all(b"ok")).unwrap();
+        let mut two = [0; 2];
+        futures_executor::block_on(rd.read_exact(&mut two)).unwrap();
+        assert_eq!(&two, b"ok");
+
+        // Halves of different streams are handed back, not merged.
+        let (c, _d) = UnixStream::pair().unwrap();
+        let (other_rd, other_wr) = c.into_split();
+        let err = rd.reunite(other_wr).unwrap_err();
+        assert!(err.to_string().contains("same UnixStream"), "{err}");
+        let (rd, other_wr) = (err.0, err.1);
+        drop((other_rd, other_wr));
+        let a = rd.reunite(wr).expect("halves of the same stream");
+
+        // Dropping an owned write half shuts the write direction down.
+        let (_rd, wr) = a.into_split();
+        drop(wr);
+        let mut rest = Vec::new();
+        futures_executor::block_on((&b).read_to_end(&mut rest)).unwrap();
+        assert!(rest.is_empty());
+    });
+}

@@ -62,3 +62,17 @@ impl Drop for DropFlag {
         self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     }
 }
+
+/// A connected TCP pair over 127.0.0.1: `(client, server)`. Call it inside
+/// a runtime.
+pub async fn tcp_pair() -> (runtime::net::TcpStream, runtime::net::TcpStream) {
+    let listener = runtime::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind 127.0.0.1:0");
+    let addr = listener.local_addr().expect("listener address");
+    let client = runtime::net::TcpStream::connect(addr)
+        .await
+        .expect("connect to the listener");
+    let (server, _) = listener.accept().await.expect("accept");
+    (client, server)
+}

@@ -20,6 +20,41 @@ fn spin(id: runtime::task::TaskId) {
     }
 }
 
+/// Spawns task `i`: it holds a guard counted in `futures`, yields once if
+/// `i % 3 == 0`, and returns a guard counted in `outputs`.
+fn spawn_counted(
+    rt: &runtime::Runtime,
+    futures: &DropCounter,
+    outputs: &DropCounter,
+    i: usize,
+) -> runtime::Task<support::Counted> {
+    let guard = futures.guard();
+    let outputs = outputs.clone();
+    rt.spawn(async move {
+        let _guard = guard;
+        if i % 3 == 0 {
+            runtime::yield_now().await;
+        }
+        outputs.guard()
+    })
+}
+
+/// Cancels every task of the batch (after a task-dependent spin, so the
+/// cancels meet tasks in every state), pairing each with what `cancel()`
+/// said: `true` if it was still running.
+fn cancel_all(
+    tasks: &mut Vec<runtime::Task<support::Counted>>,
+) -> Vec<(runtime::Task<support::Counted>, bool)> {
+    tasks
+        .drain(..)
+        .map(|t| {
+            spin(t.id());
+            let was_running = t.cancel();
+            (t, was_running)
+        })
+        .collect()
+}
+
 fn two_workers() -> runtime::Runtime {
     runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -36,16 +71,7 @@ case!(task_drops_race_completion, LIMIT, {
     let outputs = DropCounter::default();
     let mut tasks = Vec::with_capacity(1024);
     for i in 0..n {
-        let guard = futures.guard();
-        let outputs = outputs.clone();
-        let task = rt.spawn(async move {
-            let _guard = guard;
-            if i % 3 == 0 {
-                runtime::yield_now().await;
-            }
-            outputs.guard()
-        });
-        tasks.push(task);
+        tasks.push(spawn_counted(&rt, &futures, &outputs, i));
         if tasks.len() == 1024 {
             // Drop the batch while the workers are running it.
             tasks.clear();
@@ -96,38 +122,13 @@ case!(cancel_races_completion, LIMIT, {
         }
     };
     for i in 0..n {
-        let guard = futures.guard();
-        let out = outputs.clone();
-        let task = rt.spawn(async move {
-            let _guard = guard;
-            if i % 3 == 0 {
-                runtime::yield_now().await;
-            }
-            out.guard()
-        });
-        tasks.push(task);
+        tasks.push(spawn_counted(&rt, &futures, &outputs, i));
         if tasks.len() == 1024 {
             // Cancel the batch while the workers are running it.
-            let mut batch: Vec<_> = tasks
-                .drain(..)
-                .map(|t| {
-                    spin(t.id());
-                    let was_running = t.cancel();
-                    (t, was_running)
-                })
-                .collect();
-            finish(&mut batch);
+            finish(&mut cancel_all(&mut tasks));
         }
     }
-    let mut batch: Vec<_> = tasks
-        .drain(..)
-        .map(|t| {
-            spin(t.id());
-            let was_running = t.cancel();
-            (t, was_running)
-        })
-        .collect();
-    finish(&mut batch);
+    finish(&mut cancel_all(&mut tasks));
     drop(rt);
     eprintln!("cancel_races_completion: {n} tasks, {ok} completed, {cancelled} cancelled");
     assert_eq!(ok + cancelled, n);

@@ -340,7 +340,7 @@ pub mod idle {
 }
 
 pub mod time {
-    //! The time driver (`time/driver.rs`) with its manual loom clock.
+    //! The time driver (`time/time_driver.rs`) with its manual loom clock.
 
     use crate::loom::sync::Arc;
     pub use crate::time::{Sleep, TimeDriver};

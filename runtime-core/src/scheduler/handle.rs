@@ -163,11 +163,7 @@ impl Handle {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let (task, rejected) = self.spawn_start(future, name, location);
-        if let Some(rejected) = rejected {
-            rejected.finish();
-        }
-        task
+        Rejected::settle(self.spawn_start(future, name, location))
     }
 
     /// Spawns, except that a task refused because the runtime has shut down
@@ -222,6 +218,15 @@ impl Rejected {
     pub(crate) fn finish(self) {
         self.raw.shutdown();
         drop(self.notified);
+    }
+
+    /// The end of every spawn path: cancels the task if it was refused,
+    /// once the caller holds no borrow, and hands its `Task` back.
+    pub(crate) fn settle<T>((task, rejected): (Task<T>, Option<Rejected>)) -> Task<T> {
+        if let Some(rejected) = rejected {
+            rejected.finish();
+        }
+        task
     }
 }
 

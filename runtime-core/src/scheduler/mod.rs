@@ -28,6 +28,7 @@ pub use context::EnterGuard;
 pub use driver::{IoDriver, IoDriverFactory};
 pub use dump::TaskDump;
 pub use failure::Policy;
+use handle::Rejected;
 pub use handle::{Handle, NoRuntime};
 pub use runtime::Runtime;
 pub use stats::{RuntimeMetrics, WorkerMetrics};
@@ -83,16 +84,13 @@ where
     let spawned = context::with_current_handle(|handle| {
         handle.map(|handle| handle.spawn_start(future, None, location))
     });
-    let Some((task, rejected)) = spawned else {
+    let Some(spawned) = spawned else {
         // Same wording (and a `String` payload) as every other "outside of a
         // runtime" panic.
         Handle::current_for("runtime::spawn");
         unreachable!("current_for panics outside a runtime");
     };
-    if let Some(rejected) = rejected {
-        rejected.finish();
-    }
-    task
+    Rejected::settle(spawned)
 }
 
 /// Runs a blocking closure on the runtime's blocking pool, never on a

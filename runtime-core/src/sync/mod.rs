@@ -32,6 +32,7 @@ mod cache_line;
 mod condition;
 pub mod error;
 mod event;
+mod lock_data;
 pub mod mpsc;
 mod mutex;
 mod notify;

@@ -2,17 +2,18 @@
 //!
 //! # Waiter protocol
 //!
-//! The lock is a [`Semaphore`] with one permit; the data lives in an
-//! `UnsafeCell` beside it. `lock` is the semaphore's acquire, so the waiter
-//! protocol is the semaphore's (see `semaphore.rs`): FIFO waiters, a guard
+//! The lock is a [`Semaphore`] with one permit; the data lives in a
+//! `LockData` cell (`lock_data.rs`) beside it. `lock` is the semaphore's
+//! acquire, so the waiter protocol is the semaphore's (see
+//! `semaphore.rs`): FIFO waiters, a guard
 //! drop hands the permit directly to the longest waiter (no barging), and a
 //! `lock` future dropped after the permit was handed to it passes the permit
 //! on. Whoever holds the single permit is the only one that may touch the
 //! data: that is the whole safety argument for the `unsafe` below.
 
 use super::error::TryLockError;
+use super::lock_data::{impl_lock_traits, LockData};
 use super::semaphore::{Acquire, Semaphore};
-use crate::loom::cell::UnsafeCell;
 use crate::scheduler::park::blocking_wait;
 use std::fmt;
 use std::marker::PhantomData;
@@ -50,7 +51,7 @@ use std::sync::Arc;
 /// ```
 pub struct Mutex<T> {
     sem: Semaphore,
-    data: UnsafeCell<T>,
+    data: LockData<T>,
 }
 
 // SAFETY: the mutex moves `T` between threads (whoever holds the lock gets
@@ -65,7 +66,7 @@ impl<T> Mutex<T> {
     pub fn new(value: T) -> Self {
         Self {
             sem: Semaphore::new(1),
-            data: UnsafeCell::new(value),
+            data: LockData::new(value),
         }
     }
 
@@ -131,57 +132,16 @@ impl<T> Mutex<T> {
     /// A mutable reference to the data: no locking needed, `&mut self`
     /// proves exclusive access.
     pub fn get_mut(&mut self) -> &mut T {
-        // SAFETY: `&mut self` means no guard (they borrow or own an Arc of
-        // `self`) exists, so nobody else can access the data.
-        self.data.with_mut(|p| unsafe { &mut *p })
+        self.data.get_mut()
     }
 
     /// Consumes the mutex, returning the data.
     pub fn into_inner(self) -> T {
         self.data.into_inner()
     }
-
-    /// # Safety
-    ///
-    /// The caller holds the lock's permit while the returned reference lives.
-    unsafe fn data_ref(&self) -> &T {
-        // SAFETY: the caller holds the only permit, so nobody writes.
-        self.data.with(|p| unsafe { &*p })
-    }
-
-    /// # Safety
-    ///
-    /// The caller holds the lock's permit while the returned reference lives and no other
-    /// reference obtained through it is live.
-    #[allow(clippy::mut_from_ref)]
-    unsafe fn data_mut(&self) -> &mut T {
-        // SAFETY: the caller holds the only permit and no other reference.
-        self.data.with_mut(|p| unsafe { &mut *p })
-    }
 }
 
-impl<T: Default> Default for Mutex<T> {
-    fn default() -> Self {
-        Self::new(T::default())
-    }
-}
-
-impl<T> From<T> for Mutex<T> {
-    fn from(value: T) -> Self {
-        Self::new(value)
-    }
-}
-
-impl<T: fmt::Debug> fmt::Debug for Mutex<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut d = f.debug_struct("Mutex");
-        match self.try_lock() {
-            Ok(guard) => d.field("data", &&*guard),
-            Err(_) => d.field("data", &format_args!("<locked>")),
-        };
-        d.finish()
-    }
-}
+impl_lock_traits!(Mutex, try_lock);
 
 /// Access to a [`Mutex`]'s data; unlocks (handing the lock to the next
 /// waiter) when dropped.
@@ -204,7 +164,7 @@ impl<T> Deref for MutexGuard<'_, T> {
     type Target = T;
     fn deref(&self) -> &T {
         // SAFETY: the guard holds the mutex's only permit while it lives.
-        unsafe { self.lock.data_ref() }
+        unsafe { self.lock.data.shared() }
     }
 }
 
@@ -212,7 +172,7 @@ impl<T> DerefMut for MutexGuard<'_, T> {
     fn deref_mut(&mut self) -> &mut T {
         // SAFETY: the guard holds the only permit; `&mut self` makes this
         // the only live reference obtained through it.
-        unsafe { self.lock.data_mut() }
+        unsafe { self.lock.data.exclusive() }
     }
 }
 
@@ -247,7 +207,7 @@ impl<T> Deref for OwnedMutexGuard<T> {
     type Target = T;
     fn deref(&self) -> &T {
         // SAFETY: the guard holds the mutex's only permit while it lives.
-        unsafe { self.lock.data_ref() }
+        unsafe { self.lock.data.shared() }
     }
 }
 
@@ -255,7 +215,7 @@ impl<T> DerefMut for OwnedMutexGuard<T> {
     fn deref_mut(&mut self) -> &mut T {
         // SAFETY: the guard holds the only permit; `&mut self` makes this
         // the only live reference obtained through it.
-        unsafe { self.lock.data_mut() }
+        unsafe { self.lock.data.exclusive() }
     }
 }
 

@@ -13,8 +13,8 @@
 //! holds every permit; that is the safety argument for the `unsafe` below.
 
 use super::error::TryLockError;
+use super::lock_data::{impl_lock_traits, LockData};
 use super::semaphore::{Acquire, Semaphore};
-use crate::loom::cell::UnsafeCell;
 use crate::scheduler::park::blocking_wait;
 use std::fmt;
 use std::marker::PhantomData;
@@ -48,7 +48,7 @@ const MAX_READS: usize = crate::loom::loom_or(4, u32::MAX as usize >> 3);
 /// ```
 pub struct RwLock<T> {
     sem: Semaphore,
-    data: UnsafeCell<T>,
+    data: LockData<T>,
 }
 
 // SAFETY: a writer gets `&mut T` on whatever thread it runs (needs
@@ -64,7 +64,7 @@ impl<T> RwLock<T> {
     pub fn new(value: T) -> Self {
         Self {
             sem: Semaphore::new(MAX_READS),
-            data: UnsafeCell::new(value),
+            data: LockData::new(value),
         }
     }
 
@@ -181,56 +181,16 @@ impl<T> RwLock<T> {
 
     /// A mutable reference to the data; `&mut self` proves exclusivity.
     pub fn get_mut(&mut self) -> &mut T {
-        // SAFETY: `&mut self` means no guard exists.
-        self.data.with_mut(|p| unsafe { &mut *p })
+        self.data.get_mut()
     }
 
     /// Consumes the lock, returning the data.
     pub fn into_inner(self) -> T {
         self.data.into_inner()
     }
-
-    /// # Safety
-    ///
-    /// The caller holds at least one permit while the returned reference lives (no writer exists).
-    unsafe fn data_ref(&self) -> &T {
-        // SAFETY: the caller's permit excludes writers.
-        self.data.with(|p| unsafe { &*p })
-    }
-
-    /// # Safety
-    ///
-    /// The caller holds every permit while the returned reference lives and no other reference
-    /// obtained through them is live.
-    #[allow(clippy::mut_from_ref)]
-    unsafe fn data_mut(&self) -> &mut T {
-        // SAFETY: the caller holds every permit: nobody else has access.
-        self.data.with_mut(|p| unsafe { &mut *p })
-    }
 }
 
-impl<T: Default> Default for RwLock<T> {
-    fn default() -> Self {
-        Self::new(T::default())
-    }
-}
-
-impl<T> From<T> for RwLock<T> {
-    fn from(value: T) -> Self {
-        Self::new(value)
-    }
-}
-
-impl<T: fmt::Debug> fmt::Debug for RwLock<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut d = f.debug_struct("RwLock");
-        match self.try_read() {
-            Ok(guard) => d.field("data", &&*guard),
-            Err(_) => d.field("data", &format_args!("<locked>")),
-        };
-        d.finish()
-    }
-}
+impl_lock_traits!(RwLock, try_read);
 
 /// Shared access to an [`RwLock`]'s data.
 #[must_use = "the read access is released as soon as the guard is dropped"]
@@ -297,7 +257,7 @@ macro_rules! guard_impls {
             type Target = T;
             fn deref(&self) -> &T {
                 // SAFETY: the guard holds at least one permit while it lives.
-                unsafe { self.lock.data_ref() }
+                unsafe { self.lock.data.shared() }
             }
         }
 
@@ -325,13 +285,13 @@ impl<T> DerefMut for RwLockWriteGuard<'_, T> {
     fn deref_mut(&mut self) -> &mut T {
         // SAFETY: a write guard holds every permit; `&mut self` makes this
         // the only live reference obtained through it.
-        unsafe { self.lock.data_mut() }
+        unsafe { self.lock.data.exclusive() }
     }
 }
 
 impl<T> DerefMut for OwnedRwLockWriteGuard<T> {
     fn deref_mut(&mut self) -> &mut T {
         // SAFETY: as for `RwLockWriteGuard`.
-        unsafe { self.lock.data_mut() }
+        unsafe { self.lock.data.exclusive() }
     }
 }

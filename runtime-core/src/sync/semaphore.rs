@@ -101,7 +101,7 @@
 
 mod acquire;
 mod permit;
-mod queue;
+mod waiter_ring;
 
 pub(crate) use acquire::Acquire;
 pub use permit::{OwnedSemaphorePermit, SemaphorePermit};
@@ -111,9 +111,9 @@ use super::error::{AcquireError, TryAcquireError};
 use super::waitlist::WakeList;
 use crate::loom::sync::atomic::{AtomicU64, AtomicUsize, Ordering::*};
 use crate::loom::sync::Mutex;
-use queue::WaitQueue;
 use std::fmt;
 use std::sync::Arc;
+use waiter_ring::WaiterRing;
 
 /// The word is closed: acquires fail.
 const CLOSED: usize = 1;
@@ -172,7 +172,7 @@ pub struct Semaphore {
 struct Waiters {
     total: usize,
     next_ticket: u64,
-    list: WaitQueue,
+    list: WaiterRing,
 }
 
 impl Semaphore {
@@ -196,7 +196,7 @@ impl Semaphore {
             waiters: CacheLine(Mutex::new(Waiters {
                 total: permits,
                 next_ticket: 0,
-                list: WaitQueue::new(),
+                list: WaiterRing::new(),
             })),
         }
     }

@@ -40,7 +40,7 @@
 //! left to run" is a fact, not a race with other workers. The runtime marks
 //! its driver pausable when it is built ([`TimeDriver::set_pausable`]).
 
-use super::driver::TimeDriver;
+use super::time_driver::TimeDriver;
 use crate::loom::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use crate::loom::sync::Arc;
 use std::future::Future;

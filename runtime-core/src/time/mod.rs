@@ -49,11 +49,11 @@
 //! ```
 
 mod clock;
-mod driver;
 mod entry;
 mod interval;
 mod sleep;
 mod thread;
+mod time_driver;
 mod timeout;
 mod wheel;
 
@@ -61,10 +61,10 @@ mod wheel;
 mod test_util;
 
 pub use self::clock::{advance, now, pause, resume};
-pub use self::driver::{enter, try_current, EnterGuard, TimeDriver};
 pub use self::interval::{interval, interval_at, Interval, MissedTickBehavior};
 pub use self::sleep::{sleep, sleep_until, Sleep};
 pub use self::thread::TimerThread;
+pub use self::time_driver::{enter, try_current, EnterGuard, TimeDriver};
 pub use self::timeout::{timeout, timeout_at, Elapsed, Timeout};
 pub use std::time::{Duration, Instant};
 

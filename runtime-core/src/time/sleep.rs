@@ -2,8 +2,8 @@
 
 use crate::coop;
 use crate::loom::sync::Arc;
-use crate::time::driver::{RegisterError, TimeDriver, SHUTDOWN_MSG};
 use crate::time::entry::{EntryState, Registration};
+use crate::time::time_driver::{RegisterError, TimeDriver, SHUTDOWN_MSG};
 use crate::time::{current_driver, deadline_after};
 use std::fmt;
 use std::future::Future;

@@ -3,7 +3,7 @@
 
 use crate::loom::sync::{Arc, Condvar, Mutex};
 use crate::loom::thread;
-use crate::time::driver::unpark_fn;
+use crate::time::time_driver::unpark_fn;
 use crate::time::TimeDriver;
 use std::fmt;
 use std::time::{Duration, Instant};

@@ -28,6 +28,34 @@ use hyper::rt::ReadBufCursor;
 
 use super::ReadUninit;
 
+/// `new`, `inner`, `inner_mut` and `into_inner` of an adapter holding its
+/// stream in the field `inner`.
+macro_rules! impl_wrapper {
+    ($ty:ident) => {
+        impl<T> $ty<T> {
+            /// Wraps `inner` for hyper.
+            pub fn new(inner: T) -> $ty<T> {
+                $ty { inner }
+            }
+
+            /// The wrapped stream.
+            pub fn inner(&self) -> &T {
+                &self.inner
+            }
+
+            /// The wrapped stream, mutably.
+            pub fn inner_mut(&mut self) -> &mut T {
+                &mut self.inner
+            }
+
+            /// Unwraps the stream.
+            pub fn into_inner(self) -> T {
+                self.inner
+            }
+        }
+    };
+}
+
 /// One of our streams as hyper's `Read` + `Write`.
 ///
 /// Reads go into hyper's buffer as it is (see [`ReadUninit`]); writes,
@@ -39,27 +67,7 @@ pub struct Io<T> {
     inner: T,
 }
 
-impl<T> Io<T> {
-    /// Wraps `inner` for hyper.
-    pub fn new(inner: T) -> Io<T> {
-        Io { inner }
-    }
-
-    /// The wrapped stream.
-    pub fn inner(&self) -> &T {
-        &self.inner
-    }
-
-    /// The wrapped stream, mutably.
-    pub fn inner_mut(&mut self) -> &mut T {
-        &mut self.inner
-    }
-
-    /// Unwraps the stream.
-    pub fn into_inner(self) -> T {
-        self.inner
-    }
-}
+impl_wrapper!(Io);
 
 impl<T: ReadUninit + Unpin> hyper::rt::Read for Io<T> {
     fn poll_read(
@@ -137,27 +145,7 @@ pub struct FuturesIo<T> {
     inner: T,
 }
 
-impl<T> FuturesIo<T> {
-    /// Wraps `inner` for hyper.
-    pub fn new(inner: T) -> FuturesIo<T> {
-        FuturesIo { inner }
-    }
-
-    /// The wrapped stream.
-    pub fn inner(&self) -> &T {
-        &self.inner
-    }
-
-    /// The wrapped stream, mutably.
-    pub fn inner_mut(&mut self) -> &mut T {
-        &mut self.inner
-    }
-
-    /// Unwraps the stream.
-    pub fn into_inner(self) -> T {
-        self.inner
-    }
-}
+impl_wrapper!(FuturesIo);
 
 impl<T: AsyncRead + Unpin> hyper::rt::Read for FuturesIo<T> {
     fn poll_read(

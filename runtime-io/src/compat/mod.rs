@@ -6,7 +6,7 @@
 //!   (`hyper::rt::{Read, Write, Executor, Timer}`), `runtime::hyper` in the
 //!   facade;
 //! * cargo feature `tokio-io`: `tokio::io::AsyncRead` and `AsyncWrite` for
-//!   the streams and the TCP split halves, with no Tokio runtime.
+//!   the streams and their split halves, with no Tokio runtime.
 
 #[cfg(feature = "hyper")]
 pub mod hyper;
@@ -18,8 +18,7 @@ use std::mem::MaybeUninit;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use crate::net::tcp::{OwnedReadHalf, ReadHalf};
-use crate::net::{TcpStream, UnixStream};
+use crate::net::{tcp, unix, TcpStream, UnixStream};
 
 mod sealed {
     pub trait Sealed {}
@@ -59,7 +58,7 @@ macro_rules! impl_read_uninit {
                 buf: &mut [MaybeUninit<u8>],
             ) -> Poll<io::Result<usize>> {
                 let $this = self.get_mut();
-                $stream.poll_read_uninit_priv(cx, buf)
+                $stream.evented().poll_read_uninit(cx, buf)
             }
         }
     };
@@ -67,7 +66,9 @@ macro_rules! impl_read_uninit {
 
 impl_read_uninit!(TcpStream, |this| this);
 impl_read_uninit!(&TcpStream, |this| *this);
-impl_read_uninit!(ReadHalf<'_>, |this| this.stream());
-impl_read_uninit!(OwnedReadHalf, |this| this.stream());
+impl_read_uninit!(tcp::ReadHalf<'_>, |this| this.stream());
+impl_read_uninit!(tcp::OwnedReadHalf, |this| this.stream());
 impl_read_uninit!(UnixStream, |this| this);
 impl_read_uninit!(&UnixStream, |this| *this);
+impl_read_uninit!(unix::ReadHalf<'_>, |this| this.stream());
+impl_read_uninit!(unix::OwnedReadHalf, |this| this.stream());

@@ -18,8 +18,7 @@ use futures_io::AsyncWrite as FuturesWrite;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
 use super::ReadUninit;
-use crate::net::tcp::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, WriteHalf};
-use crate::net::{TcpStream, UnixStream};
+use crate::net::{tcp, unix, TcpStream, UnixStream};
 
 /// Tokio's `poll_read` over [`ReadUninit`].
 fn poll_read_buf<R: ReadUninit + Unpin>(
@@ -95,16 +94,20 @@ macro_rules! impl_tokio_write {
 impl_tokio_read!(
     TcpStream,
     &TcpStream,
-    ReadHalf<'_>,
-    OwnedReadHalf,
+    tcp::ReadHalf<'_>,
+    tcp::OwnedReadHalf,
     UnixStream,
-    &UnixStream
+    &UnixStream,
+    unix::ReadHalf<'_>,
+    unix::OwnedReadHalf
 );
 impl_tokio_write!(
     TcpStream,
     &TcpStream,
-    WriteHalf<'_>,
-    OwnedWriteHalf,
+    tcp::WriteHalf<'_>,
+    tcp::OwnedWriteHalf,
     UnixStream,
-    &UnixStream
+    &UnixStream,
+    unix::WriteHalf<'_>,
+    unix::OwnedWriteHalf
 );

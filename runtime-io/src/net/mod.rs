@@ -31,6 +31,11 @@
 //! # Ok::<(), std::io::Error>(())
 //! ```
 
+#[macro_use]
+mod impls;
+#[macro_use]
+mod split;
+
 mod addr;
 mod connect;
 pub mod tcp;
@@ -41,31 +46,3 @@ pub use addr::ToSocketAddrs;
 pub use tcp::{TcpListener, TcpStream};
 pub use udp::UdpSocket;
 pub use unix::{UnixDatagram, UnixListener, UnixStream};
-
-/// Shuts the write direction of a stream down for `poll_close` /
-/// `poll_shutdown`. `NotConnected` means the peer has already reset the
-/// connection, so there is nothing left to shut down: that is success (as
-/// in Tokio), not an error for the caller to log.
-pub(crate) fn shutdown_write(stream: &impl AsFdShutdown) -> std::io::Result<()> {
-    match stream.shutdown_write() {
-        Err(err) if err.kind() == std::io::ErrorKind::NotConnected => Ok(()),
-        other => other,
-    }
-}
-
-/// The streams whose write direction [`shutdown_write`] shuts down.
-pub(crate) trait AsFdShutdown {
-    fn shutdown_write(&self) -> std::io::Result<()>;
-}
-
-impl AsFdShutdown for TcpStream {
-    fn shutdown_write(&self) -> std::io::Result<()> {
-        self.shutdown(std::net::Shutdown::Write)
-    }
-}
-
-impl AsFdShutdown for UnixStream {
-    fn shutdown_write(&self) -> std::io::Result<()> {
-        self.shutdown(std::net::Shutdown::Write)
-    }
-}

@@ -76,11 +76,7 @@ impl UdpSocket {
     /// Cancel safety: yes. The datagram is sent in one system call when the
     /// socket is ready; a dropped `send` sent nothing.
     pub async fn send(&self, buf: &[u8]) -> io::Result<usize> {
-        let io = self.io.get_ref();
-        self.io
-            .registration()
-            .async_io(Direction::Write, || io.send(buf))
-            .await
+        self.io.async_io(Direction::Write, |io| io.send(buf)).await
     }
 
     /// Receives a datagram from the connected peer; a datagram longer than
@@ -89,11 +85,7 @@ impl UdpSocket {
     /// Cancel safety: yes. A datagram is taken in one system call when one is
     /// there; a dropped `recv` received nothing (the datagram stays queued).
     pub async fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
-        let io = self.io.get_ref();
-        self.io
-            .registration()
-            .async_io(Direction::Read, || io.recv(buf))
-            .await
+        self.io.async_io(Direction::Read, |io| io.recv(buf)).await
     }
 
     /// Sends a datagram to `target` (its first resolved address).
@@ -101,10 +93,8 @@ impl UdpSocket {
     /// Cancel safety: yes, as [`send`](Self::send).
     pub async fn send_to<A: ToSocketAddrs>(&self, buf: &[u8], target: A) -> io::Result<usize> {
         let target = resolve(target).await?[0];
-        let io = self.io.get_ref();
         self.io
-            .registration()
-            .async_io(Direction::Write, || io.send_to(buf, target))
+            .async_io(Direction::Write, |io| io.send_to(buf, target))
             .await
     }
 
@@ -112,10 +102,8 @@ impl UdpSocket {
     ///
     /// Cancel safety: yes, as [`recv`](Self::recv).
     pub async fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
-        let io = self.io.get_ref();
         self.io
-            .registration()
-            .async_io(Direction::Read, || io.recv_from(buf))
+            .async_io(Direction::Read, |io| io.recv_from(buf))
             .await
     }
 
@@ -123,10 +111,8 @@ impl UdpSocket {
     ///
     /// Cancel safety: yes: it takes nothing.
     pub async fn peek_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
-        let io = self.io.get_ref();
         self.io
-            .registration()
-            .async_io(Direction::Read, || io.peek_from(buf))
+            .async_io(Direction::Read, |io| io.peek_from(buf))
             .await
     }
 
@@ -188,8 +174,4 @@ impl fmt::Debug for UdpSocket {
     }
 }
 
-impl std::os::fd::AsFd for UdpSocket {
-    fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
-        self.io.get_ref().as_fd()
-    }
-}
+impl_as_fd!(UdpSocket);

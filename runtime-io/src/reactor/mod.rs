@@ -22,12 +22,12 @@
 //! ```
 
 mod context;
-mod driver;
+mod io_driver;
 mod poll_evented;
+mod poll_turn;
 mod registration;
-mod registrations;
-mod runtime_driver;
 mod scheduled_io;
+mod source_table;
 mod thread;
 
 use std::fmt;
@@ -40,15 +40,15 @@ use std::time::Duration;
 
 pub(crate) use context::current_handle;
 pub use context::{enter, try_current, EnterGuard};
+pub use io_driver::io_driver_factory;
 pub(crate) use poll_evented::PollEvented;
 pub(crate) use registration::Registration;
-pub use runtime_driver::io_driver_factory;
 pub(crate) use scheduled_io::Direction;
 
-use driver::PollState;
-use registrations::{Registrations, WAKER_TOKEN};
+use poll_turn::PollState;
 use runtime_core::task::wake_contained;
 use scheduled_io::ScheduledIo;
+use source_table::{SourceTable, WAKER_TOKEN};
 
 /// Called before every poll, by whichever thread drives it: fires due timers
 /// and returns how long the poll may block (`None`: until an event arrives;
@@ -75,14 +75,14 @@ pub(crate) fn no_reactor_error() -> io::Error {
 
 /// State shared by the reactor thread and every handle.
 struct Inner {
-    /// The poll: whoever holds this lock drives it (see `driver.rs`).
+    /// The poll: whoever holds this lock drives it (see `poll_turn.rs`).
     poll: Mutex<PollState>,
     timer_hook: Option<TimerHook>,
     /// A clone of the poll's registry, for registering from any thread.
     registry: mio::Registry,
     /// Interrupts the poll; registered under [`WAKER_TOKEN`].
     waker: mio::Waker,
-    registrations: Mutex<Registrations>,
+    table: Mutex<SourceTable>,
     /// Asked to stop: the thread leaves its loop at the next wake-up.
     stop: AtomicBool,
     /// The thread has shut every source down; nothing registers any more.
@@ -112,12 +112,10 @@ impl Inner {
         }
     }
 
-    fn registrations(&self) -> MutexGuard<'_, Registrations> {
+    fn table(&self) -> MutexGuard<'_, SourceTable> {
         // Nothing panics while holding this lock (wakers are woken outside
         // it), so the table is consistent even if poisoned.
-        self.registrations
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
+        self.table.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Reactor thread, on the way out (also when it panics): every source
@@ -125,7 +123,7 @@ impl Inner {
     fn finish_shutdown(&self) {
         let mut wakers = Vec::new();
         {
-            let mut table = self.registrations();
+            let mut table = self.table();
             table.shutdown(&mut wakers);
             self.sources.store(0, Relaxed);
             self.shut_down.store(true, Release);
@@ -182,7 +180,7 @@ impl Reactor {
             timer_hook,
             registry,
             waker,
-            registrations: Mutex::new(Registrations::default()),
+            table: Mutex::new(SourceTable::default()),
             stop: AtomicBool::new(false),
             shut_down: AtomicBool::new(false),
             turns: AtomicU64::new(0),
@@ -218,7 +216,7 @@ impl Reactor {
         let Some(thread) = self.thread.take() else {
             return;
         };
-        driver::request_stop(&self.handle.inner);
+        poll_turn::request_stop(&self.handle.inner);
         if thread.thread().id() == std::thread::current().id() {
             // Shut down from the reactor thread itself (from the timer hook):
             // it leaves its loop after this call returns; joining would
@@ -282,7 +280,7 @@ impl ReactorHandle {
         interest: mio::Interest,
     ) -> io::Result<(mio::Token, Arc<ScheduledIo>)> {
         let (token, io) = {
-            let mut table = self.inner.registrations();
+            let mut table = self.inner.table();
             let entry = table.insert()?;
             self.inner.sources.store(table.len(), Relaxed);
             entry
@@ -304,7 +302,7 @@ impl ReactorHandle {
 
     /// Frees the table slot of `token`.
     fn release(&self, token: mio::Token) {
-        let mut table = self.inner.registrations();
+        let mut table = self.inner.table();
         table.remove(token);
         self.inner.sources.store(table.len(), Relaxed);
     }
@@ -312,7 +310,7 @@ impl ReactorHandle {
     /// Number of live registrations (for tests and diagnostics).
     #[cfg(test)]
     fn registered_sources(&self) -> usize {
-        self.inner.registrations().len()
+        self.inner.table().len()
     }
 }
 

@@ -73,6 +73,20 @@ impl<E: mio::event::Source> PollEvented<E> {
     pub(crate) async fn writable(&self) -> io::Result<()> {
         self.registration.ready(Direction::Write).await.map(drop)
     }
+
+    /// Waits until the source is ready in `direction` and runs `op` on it,
+    /// again after each `WouldBlock` (which clears the readiness first):
+    /// the `async fn` form of every socket method that is one system call
+    /// (`recv`, `send_to`, `accept`, `peek`, ...). One unit of the task's
+    /// cooperative budget is spent first.
+    pub(crate) async fn async_io<R>(
+        &self,
+        direction: Direction,
+        mut op: impl FnMut(&E) -> io::Result<R>,
+    ) -> io::Result<R> {
+        let io = self.get_ref();
+        self.registration.async_io(direction, || op(io)).await
+    }
 }
 
 impl<E> PollEvented<E>

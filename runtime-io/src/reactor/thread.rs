@@ -13,7 +13,7 @@
 use std::sync::atomic::Ordering::{Relaxed, SeqCst};
 use std::time::Duration;
 
-use super::driver::{lock, stopping, try_lock, turn, wake_collected, Wait};
+use super::poll_turn::{lock, stopping, try_lock, turn, wake_collected, Wait};
 use super::Inner;
 
 /// How long the poll may go untouched while the runtime is busy before the

@@ -80,11 +80,7 @@ impl TcpListener {
     /// system call when one is there; a dropped `accept` leaves it queued for
     /// the next one.
     pub async fn accept(&self) -> io::Result<(TcpStream, SocketAddr)> {
-        let (stream, addr) = self
-            .io
-            .registration()
-            .async_io(Direction::Read, || self.io.get_ref().accept())
-            .await?;
+        let (stream, addr) = self.io.async_io(Direction::Read, |io| io.accept()).await?;
         Ok((self.wrap(stream)?, addr))
     }
 
@@ -137,11 +133,7 @@ impl fmt::Debug for TcpListener {
     }
 }
 
-impl std::os::fd::AsFd for TcpListener {
-    fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
-        self.io.get_ref().as_fd()
-    }
-}
+impl_as_fd!(TcpListener);
 
 /// The stream of connections accepted by a [`TcpListener`]; made by
 /// [`TcpListener::incoming`].

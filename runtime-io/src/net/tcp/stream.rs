@@ -3,11 +3,7 @@
 use std::fmt;
 use std::io;
 use std::net::{Shutdown, SocketAddr};
-use std::pin::Pin;
-use std::task::{Context, Poll};
 use std::time::Duration;
-
-use futures_io::{AsyncRead, AsyncWrite};
 
 use super::split::{split, split_owned, OwnedReadHalf, OwnedWriteHalf, ReadHalf, WriteHalf};
 use crate::net::addr::{resolve, try_each, ToSocketAddrs};
@@ -16,8 +12,8 @@ use crate::reactor::{current_handle, Direction, PollEvented, ReactorHandle};
 
 /// A TCP connection.
 ///
-/// Reads and writes go through [`AsyncRead`] / [`AsyncWrite`] (with the
-/// extension methods of [`crate::io`]); [`poll_close`](AsyncWrite::poll_close)
+/// Reads and writes go through [`AsyncRead`](futures_io::AsyncRead) / [`AsyncWrite`](futures_io::AsyncWrite) (with the
+/// extension methods of [`crate::io`]); [`poll_close`](futures_io::AsyncWrite::poll_close)
 /// shuts the write direction down, so the peer reads end-of-stream.
 ///
 /// The traits are also implemented for `&TcpStream`. As for any
@@ -142,11 +138,7 @@ impl TcpStream {
     ///
     /// Cancel safety: yes: it takes nothing.
     pub async fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
-        let io = self.io.get_ref();
-        self.io
-            .registration()
-            .async_io(Direction::Read, || io.peek(buf))
-            .await
+        self.io.async_io(Direction::Read, |io| io.peek(buf)).await
     }
 
     /// Waits until the stream may be readable (a read may still find
@@ -176,6 +168,11 @@ impl TcpStream {
 
     /// Splits into a read half and a write half that borrow the stream, for
     /// use in two concurrent futures of one task (no allocation).
+    ///
+    /// With [`AsyncReadExt`](crate::io::AsyncReadExt) in scope,
+    /// `stream.split()` resolves to that trait's `split(self)` (which takes
+    /// the stream by value and shares it through a lock); call this one as
+    /// `TcpStream::split(&mut stream)`.
     pub fn split(&mut self) -> (ReadHalf<'_>, WriteHalf<'_>) {
         split(self)
     }
@@ -187,44 +184,10 @@ impl TcpStream {
         split_owned(self)
     }
 
-    pub(super) fn poll_read_priv(
-        &self,
-        cx: &mut Context<'_>,
-        buf: &mut [u8],
-    ) -> Poll<io::Result<usize>> {
-        self.io.poll_read(cx, buf)
-    }
-
-    pub(crate) fn poll_read_uninit_priv(
-        &self,
-        cx: &mut Context<'_>,
-        buf: &mut [std::mem::MaybeUninit<u8>],
-    ) -> Poll<io::Result<usize>> {
-        self.io.poll_read_uninit(cx, buf)
-    }
-
-    pub(super) fn poll_read_vectored_priv(
-        &self,
-        cx: &mut Context<'_>,
-        bufs: &mut [io::IoSliceMut<'_>],
-    ) -> Poll<io::Result<usize>> {
-        self.io.poll_read_vectored(cx, bufs)
-    }
-
-    pub(super) fn poll_write_priv(
-        &self,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        self.io.poll_write(cx, buf)
-    }
-
-    pub(super) fn poll_write_vectored_priv(
-        &self,
-        cx: &mut Context<'_>,
-        bufs: &[io::IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        self.io.poll_write_vectored(cx, bufs)
+    /// The registered socket, for the shared stream plumbing
+    /// (`net::impls`, the split halves, `compat`).
+    pub(crate) fn evented(&self) -> &PollEvented<mio::net::TcpStream> {
+        &self.io
     }
 }
 
@@ -237,70 +200,10 @@ impl fmt::Debug for TcpStream {
     }
 }
 
-impl std::os::fd::AsFd for TcpStream {
-    fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
-        self.io.get_ref().as_fd()
-    }
-}
+impl_as_fd!(TcpStream);
 
-/// Implements the futures-io traits for a type that derefs to a
-/// `TcpStream` through `$stream`.
-macro_rules! impl_async_rw {
-    ($ty:ty, |$this:ident| $stream:expr) => {
-        impl AsyncRead for $ty {
-            fn poll_read(
-                self: Pin<&mut Self>,
-                cx: &mut Context<'_>,
-                buf: &mut [u8],
-            ) -> Poll<io::Result<usize>> {
-                let $this = self.get_mut();
-                $stream.poll_read_priv(cx, buf)
-            }
-
-            fn poll_read_vectored(
-                self: Pin<&mut Self>,
-                cx: &mut Context<'_>,
-                bufs: &mut [io::IoSliceMut<'_>],
-            ) -> Poll<io::Result<usize>> {
-                let $this = self.get_mut();
-                $stream.poll_read_vectored_priv(cx, bufs)
-            }
-        }
-
-        impl AsyncWrite for $ty {
-            fn poll_write(
-                self: Pin<&mut Self>,
-                cx: &mut Context<'_>,
-                buf: &[u8],
-            ) -> Poll<io::Result<usize>> {
-                let $this = self.get_mut();
-                $stream.poll_write_priv(cx, buf)
-            }
-
-            fn poll_write_vectored(
-                self: Pin<&mut Self>,
-                cx: &mut Context<'_>,
-                bufs: &[io::IoSlice<'_>],
-            ) -> Poll<io::Result<usize>> {
-                let $this = self.get_mut();
-                $stream.poll_write_vectored_priv(cx, bufs)
-            }
-
-            fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-                // Writes go straight to the socket: nothing is buffered here.
-                Poll::Ready(Ok(()))
-            }
-
-            fn poll_close(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-                let $this = self.get_mut();
-                Poll::Ready(crate::net::shutdown_write($stream))
-            }
-        }
-    };
-}
-
-impl_async_rw!(TcpStream, |this| this);
-impl_async_rw!(&TcpStream, |this| *this);
+impl_futures_io!(TcpStream, |this| this);
+impl_futures_io!(&TcpStream, |this| *this);
 
 #[cfg(test)]
 #[path = "stream_tests.rs"]

@@ -80,14 +80,14 @@ fn a_short_read_clears_read_readiness_and_a_full_one_keeps_it() {
             client.write_all(&[9; 5]).await.unwrap();
             server.readable().await.unwrap();
             let mut uninit = [MaybeUninit::<u8>::uninit(); 32];
-            let n = poll_fn(|cx| server.poll_read_uninit_priv(cx, &mut uninit))
+            let n = poll_fn(|cx| server.evented().poll_read_uninit(cx, &mut uninit))
                 .await
                 .unwrap();
             assert_eq!(n, 5);
             let got: Vec<u8> = uninit[..n]
                 .iter()
                 .map(|b| {
-                    // SAFETY: `poll_read_uninit_priv` returned `Ok(5)`: the
+                    // SAFETY: `poll_read_uninit` returned `Ok(5)`: the
                     // kernel wrote the first 5 elements.
                     unsafe { b.assume_init() }
                 })

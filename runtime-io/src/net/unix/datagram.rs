@@ -65,11 +65,7 @@ impl UnixDatagram {
     /// Cancel safety: yes. The datagram is sent in one system call when the
     /// socket is ready; a dropped `send` sent nothing.
     pub async fn send(&self, buf: &[u8]) -> io::Result<usize> {
-        let io = self.io.get_ref();
-        self.io
-            .registration()
-            .async_io(Direction::Write, || io.send(buf))
-            .await
+        self.io.async_io(Direction::Write, |io| io.send(buf)).await
     }
 
     /// Receives a datagram from the connected peer.
@@ -77,22 +73,16 @@ impl UnixDatagram {
     /// Cancel safety: yes. A datagram is taken in one system call; a dropped
     /// `recv` received nothing.
     pub async fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
-        let io = self.io.get_ref();
-        self.io
-            .registration()
-            .async_io(Direction::Read, || io.recv(buf))
-            .await
+        self.io.async_io(Direction::Read, |io| io.recv(buf)).await
     }
 
     /// Sends a datagram to the socket bound at `path`.
     ///
     /// Cancel safety: yes, as [`send`](Self::send).
     pub async fn send_to(&self, buf: &[u8], path: impl AsRef<Path>) -> io::Result<usize> {
-        let io = self.io.get_ref();
         let path = path.as_ref();
         self.io
-            .registration()
-            .async_io(Direction::Write, || io.send_to(buf, path))
+            .async_io(Direction::Write, |io| io.send_to(buf, path))
             .await
     }
 
@@ -100,10 +90,8 @@ impl UnixDatagram {
     ///
     /// Cancel safety: yes, as [`recv`](Self::recv).
     pub async fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
-        let io = self.io.get_ref();
         self.io
-            .registration()
-            .async_io(Direction::Read, || io.recv_from(buf))
+            .async_io(Direction::Read, |io| io.recv_from(buf))
             .await
     }
 
@@ -150,8 +138,4 @@ impl fmt::Debug for UnixDatagram {
     }
 }
 
-impl std::os::fd::AsFd for UnixDatagram {
-    fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
-        self.io.get_ref().as_fd()
-    }
-}
+impl_as_fd!(UnixDatagram);

@@ -44,11 +44,7 @@ impl UnixListener {
     /// Cancel safety: yes. A connection is taken in one system call; a
     /// dropped `accept` leaves it queued for the next one.
     pub async fn accept(&self) -> io::Result<(UnixStream, SocketAddr)> {
-        let (stream, addr) = self
-            .io
-            .registration()
-            .async_io(Direction::Read, || self.io.get_ref().accept())
-            .await?;
+        let (stream, addr) = self.io.async_io(Direction::Read, |io| io.accept()).await?;
         Ok((self.wrap(stream)?, addr))
     }
 
@@ -90,11 +86,7 @@ impl fmt::Debug for UnixListener {
     }
 }
 
-impl std::os::fd::AsFd for UnixListener {
-    fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
-        self.io.get_ref().as_fd()
-    }
-}
+impl_as_fd!(UnixListener);
 
 /// The stream of connections accepted by a [`UnixListener`]; made by
 /// [`UnixListener::incoming`].

@@ -5,20 +5,18 @@ use std::io;
 use std::net::Shutdown;
 use std::os::unix::net::SocketAddr;
 use std::path::Path;
-use std::pin::Pin;
-use std::task::{Context, Poll};
 
-use futures_io::{AsyncRead, AsyncWrite};
-
+use super::split::{split, split_owned, OwnedReadHalf, OwnedWriteHalf, ReadHalf, WriteHalf};
 use crate::net::connect::wait_connected;
 use crate::reactor::{current_handle, PollEvented, ReactorHandle};
 
 /// A Unix domain stream connection.
 ///
-/// Implements [`AsyncRead`] and [`AsyncWrite`] (also for `&UnixStream`);
-/// [`poll_close`](AsyncWrite::poll_close) shuts the write direction down.
-/// To use the two directions from different tasks, share a reference or use
-/// [`AsyncReadExt::split`](crate::io::AsyncReadExt::split).
+/// Implements [`AsyncRead`](futures_io::AsyncRead) and [`AsyncWrite`](futures_io::AsyncWrite) (also for `&UnixStream`);
+/// [`poll_close`](futures_io::AsyncWrite::poll_close) shuts the write direction down.
+/// To use the two directions from two futures of one task, use
+/// [`split`](Self::split); from different tasks,
+/// [`into_split`](Self::into_split) (one reader and one writer).
 ///
 /// Cancel safety of reads and writes: as for
 /// [`TcpStream`](crate::net::TcpStream): `read` and `write` yes (one system
@@ -112,12 +110,28 @@ impl UnixStream {
         self.io.try_write(buf)
     }
 
-    pub(crate) fn poll_read_uninit_priv(
-        &self,
-        cx: &mut Context<'_>,
-        buf: &mut [std::mem::MaybeUninit<u8>],
-    ) -> Poll<io::Result<usize>> {
-        self.io.poll_read_uninit(cx, buf)
+    /// Splits into a read half and a write half that borrow the stream, for
+    /// use in two concurrent futures of one task (no allocation).
+    ///
+    /// With [`AsyncReadExt`](crate::io::AsyncReadExt) in scope,
+    /// `stream.split()` resolves to that trait's `split(self)` (which takes
+    /// the stream by value and shares it through a lock); call this one as
+    /// `UnixStream::split(&mut stream)`.
+    pub fn split(&mut self) -> (ReadHalf<'_>, WriteHalf<'_>) {
+        split(self)
+    }
+
+    /// Splits into owned halves that can move to different tasks. Dropping
+    /// the write half shuts the write direction down;
+    /// [`OwnedReadHalf::reunite`] puts the stream back together.
+    pub fn into_split(self) -> (OwnedReadHalf, OwnedWriteHalf) {
+        split_owned(self)
+    }
+
+    /// The registered socket, for the shared stream plumbing
+    /// (`net::impls`, `compat`).
+    pub(crate) fn evented(&self) -> &PollEvented<mio::net::UnixStream> {
+        &self.io
     }
 
     /// Takes the pending socket error (`SO_ERROR`), if any.
@@ -135,64 +149,7 @@ impl fmt::Debug for UnixStream {
     }
 }
 
-impl std::os::fd::AsFd for UnixStream {
-    fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
-        self.io.get_ref().as_fd()
-    }
-}
+impl_as_fd!(UnixStream);
 
-macro_rules! impl_async_rw {
-    ($ty:ty, |$this:ident| $stream:expr) => {
-        impl AsyncRead for $ty {
-            fn poll_read(
-                self: Pin<&mut Self>,
-                cx: &mut Context<'_>,
-                buf: &mut [u8],
-            ) -> Poll<io::Result<usize>> {
-                let $this = self.get_mut();
-                $stream.io.poll_read(cx, buf)
-            }
-
-            fn poll_read_vectored(
-                self: Pin<&mut Self>,
-                cx: &mut Context<'_>,
-                bufs: &mut [io::IoSliceMut<'_>],
-            ) -> Poll<io::Result<usize>> {
-                let $this = self.get_mut();
-                $stream.io.poll_read_vectored(cx, bufs)
-            }
-        }
-
-        impl AsyncWrite for $ty {
-            fn poll_write(
-                self: Pin<&mut Self>,
-                cx: &mut Context<'_>,
-                buf: &[u8],
-            ) -> Poll<io::Result<usize>> {
-                let $this = self.get_mut();
-                $stream.io.poll_write(cx, buf)
-            }
-
-            fn poll_write_vectored(
-                self: Pin<&mut Self>,
-                cx: &mut Context<'_>,
-                bufs: &[io::IoSlice<'_>],
-            ) -> Poll<io::Result<usize>> {
-                let $this = self.get_mut();
-                $stream.io.poll_write_vectored(cx, bufs)
-            }
-
-            fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-                Poll::Ready(Ok(()))
-            }
-
-            fn poll_close(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-                let $this = self.get_mut();
-                Poll::Ready(crate::net::shutdown_write($stream))
-            }
-        }
-    };
-}
-
-impl_async_rw!(UnixStream, |this| this);
-impl_async_rw!(&UnixStream, |this| *this);
+impl_futures_io!(UnixStream, |this| this);
+impl_futures_io!(&UnixStream, |this| *this);

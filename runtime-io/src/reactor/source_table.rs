@@ -34,7 +34,7 @@ struct Entry {
 
 /// Every live registration of one reactor.
 #[derive(Debug, Default)]
-pub(crate) struct Registrations {
+pub(crate) struct SourceTable {
     entries: Slab<Entry>,
     next_generation: usize,
     /// Set once by the reactor thread when it shuts down; no insert after.
@@ -45,7 +45,7 @@ fn split(token: Token) -> (usize, usize) {
     (token.0 & INDEX_MASK, token.0 >> INDEX_BITS)
 }
 
-impl Registrations {
+impl SourceTable {
     /// Allocates a slot and its shared state for a new source.
     pub(crate) fn insert(&mut self) -> io::Result<(Token, Arc<ScheduledIo>)> {
         if self.is_shutdown {
@@ -105,7 +105,7 @@ mod tests {
 
     #[test]
     fn stale_token_of_a_reused_slot_is_ignored() {
-        let mut table = Registrations::default();
+        let mut table = SourceTable::default();
         let (old, _) = table.insert().unwrap();
         table.remove(old);
         let (new, _) = table.insert().unwrap();
@@ -118,7 +118,7 @@ mod tests {
 
     #[test]
     fn no_insert_after_shutdown() {
-        let mut table = Registrations::default();
+        let mut table = SourceTable::default();
         let (_, io) = table.insert().unwrap();
         let mut wakers = Vec::new();
         table.shutdown(&mut wakers);

@@ -23,7 +23,7 @@ pub(super) struct Record {
 }
 
 #[derive(Default)]
-pub(super) struct WaitQueue {
+pub(super) struct WaiterRing {
     records: VecDeque<Record>,
     /// Live records (not tombstones).
     live: usize,
@@ -32,7 +32,7 @@ pub(super) struct WaitQueue {
 /// Compaction only pays off beyond this many records.
 const COMPACT_MIN: usize = 32;
 
-impl WaitQueue {
+impl WaiterRing {
     pub(super) const fn new() -> Self {
         Self {
             records: VecDeque::new(),
@@ -121,7 +121,7 @@ impl WaitQueue {
 mod tests {
     use super::*;
 
-    fn tickets(q: &WaitQueue) -> Vec<u64> {
+    fn tickets(q: &WaiterRing) -> Vec<u64> {
         q.records
             .iter()
             .filter(|r| r.needed > 0)
@@ -132,7 +132,7 @@ mod tests {
     #[test]
     fn fifo_with_cancellations_and_compaction() {
         let waker = Waker::noop().clone();
-        let mut q = WaitQueue::new();
+        let mut q = WaiterRing::new();
         for t in 0..100 {
             q.push_back(t, 1, 0, waker.clone());
         }

@@ -531,5 +531,5 @@ impl fmt::Debug for EnterGuard {
 }
 
 #[cfg(all(test, not(runtime_loom)))]
-#[path = "driver_tests.rs"]
+#[path = "time_driver_tests.rs"]
 mod tests;

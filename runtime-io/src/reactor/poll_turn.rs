@@ -17,8 +17,8 @@ use std::sync::{MutexGuard, PoisonError, TryLockError};
 use std::task::Waker;
 use std::time::Duration;
 
-use super::registrations::WAKER_TOKEN;
 use super::scheduled_io::Ready;
+use super::source_table::WAKER_TOKEN;
 use super::{Inner, ReactorHandle};
 use runtime_core::task::wake_contained;
 
@@ -136,7 +136,7 @@ pub(super) fn wake_collected() {
 
 /// Records the readiness of every event and collects the wakers to wake.
 fn dispatch(inner: &Inner, events: &mio::Events, wakers: &mut Vec<Waker>) {
-    let table = inner.registrations();
+    let table = inner.table();
     for event in events {
         if event.token() == WAKER_TOKEN {
             // Only interrupts the poll: the driver re-checks what it waits

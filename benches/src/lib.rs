@@ -14,6 +14,7 @@
 //! `src/bin/idle_memory.rs`, because it needs a counting global allocator
 //! that would slow down every other workload.
 
+pub mod child;
 pub mod countdown;
 pub mod crit;
 pub mod report;

@@ -167,8 +167,9 @@ impl Runtimes {
 }
 
 /// `runtime`'s slow-poll threshold: the default (100 ms), or none when the
-/// environment says `RUNTIME_SLOW_POLL=off`.
-fn slow_poll_threshold() -> Option<std::time::Duration> {
+/// environment says `RUNTIME_SLOW_POLL=off`. The `idle` binary builds its
+/// runtimes with it too.
+pub fn slow_poll_threshold() -> Option<std::time::Duration> {
     match std::env::var("RUNTIME_SLOW_POLL").as_deref() {
         Ok("off") => None,
         _ => Some(std::time::Duration::from_millis(100)),

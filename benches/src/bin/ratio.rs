@@ -32,9 +32,8 @@
 
 use benches::report::{self, IdleRow, MemoryRow, Row};
 use benches::stats::{fmt_duration, median, process_cpu_time};
-use benches::{workloads, Runtimes, Which, Workload, DEFAULT_WORKERS};
-use std::path::PathBuf;
-use std::process::{Command, ExitCode};
+use benches::{child, workloads, Runtimes, Which, Workload, DEFAULT_WORKERS};
+use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 struct Args {
@@ -139,41 +138,6 @@ fn measure(w: &Workload, args: &Args) -> std::io::Result<Row> {
 /// Parked tasks per runtime for the `idle_memory` row.
 const IDLE_TASKS: usize = 500_000;
 
-/// Builds (under `cargo run`) and runs the sibling binary `name` with
-/// `args`; returns its stdout.
-fn run_sibling(name: &str, args: &[String]) -> Result<String, String> {
-    let exe = std::env::current_exe().map_err(|e| format!("current_exe: {e}"))?;
-    let dir = exe.parent().ok_or("ratio has no parent directory")?;
-    let bin: PathBuf = dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
-    if let Some(cargo) = std::env::var_os("CARGO") {
-        let mut build = Command::new(cargo);
-        build.args(["build", "--quiet", "-p", "benches", "--bin", name]);
-        if dir.file_name().is_some_and(|d| d == "release") {
-            build.arg("--release");
-        }
-        let status = build.status().map_err(|e| format!("cargo build: {e}"))?;
-        if !status.success() {
-            return Err(format!("building {name} failed: {status}"));
-        }
-    }
-    if !bin.exists() {
-        return Err(format!(
-            "{} not found: run `cargo build --release -p benches --bin {name}` first",
-            bin.display()
-        ));
-    }
-    eprintln!("{name}: running {}", bin.display());
-    let out = Command::new(&bin)
-        .args(args)
-        .stderr(std::process::Stdio::inherit())
-        .output()
-        .map_err(|e| format!("running {}: {e}", bin.display()))?;
-    if !out.status.success() {
-        return Err(format!("{name} failed: {}", out.status));
-    }
-    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
-}
-
 /// Runs `idle_memory --raw`.
 fn idle_memory(workers: usize) -> Result<MemoryRow, String> {
     let args = ["--raw", "--workers", &workers.to_string()]
@@ -181,7 +145,7 @@ fn idle_memory(workers: usize) -> Result<MemoryRow, String> {
         .map(str::to_owned)
         .chain(["--tasks".to_owned(), IDLE_TASKS.to_string()])
         .collect::<Vec<_>>();
-    let out = run_sibling("idle_memory", &args)?;
+    let out = child::run_sibling("idle_memory", &args)?;
     MemoryRow::parse(&out).ok_or_else(|| "idle_memory printed no result".to_owned())
 }
 
@@ -192,7 +156,7 @@ fn idle(workers: usize) -> Result<IdleRow, String> {
         "--workers".to_owned(),
         workers.to_string(),
     ];
-    let out = run_sibling("idle", &args)?;
+    let out = child::run_sibling("idle", &args)?;
     IdleRow::parse(&out).ok_or_else(|| "idle printed no result".to_owned())
 }
 

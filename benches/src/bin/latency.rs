@@ -110,7 +110,7 @@ fn counters(rts: &Runtimes) -> [u64; 4] {
 
 fn progress(rep: &str, which: Which, r: &Run) -> String {
     let [p50, p99, p999] = latency::QUANTILES.map(|(q, _)| fmt_duration(r.quantile(q)));
-    format!(
+    let mut line = format!(
         "latency: {rep} {:<7} p50 {p50} p99 {p99} p999 {p999} max {}; \
          background {:.1}%, CPU {:.0}% of the workers, run {}",
         which.name(),
@@ -118,7 +118,12 @@ fn progress(rep: &str, which: Which, r: &Run) -> String {
         r.spin_share() * 100.0,
         r.cpu_share() * 100.0,
         fmt_duration(r.window),
-    )
+    );
+    if !r.thinks.is_empty() {
+        let t = |q| fmt_duration(latency::quantile(&r.thinks, q));
+        line.push_str(&format!("; think sleeps p50 {} p99 {}", t(0.5), t(0.99)));
+    }
+    line
 }
 
 fn run(args: &Args) -> Result<(), String> {

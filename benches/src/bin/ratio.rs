@@ -24,12 +24,17 @@
 //! excludes them) come the same way from the `idle` binary, which measures
 //! each runtime in a child process of its own.
 //!
+//! The `latency` rows (tail latency under background load; unless
+//! `--filter` excludes them) come from the `latency` binary's `--raw`
+//! output, run the same way.
+//!
 //! The `idle_memory` row (unless `--filter` excludes it) comes from the
 //! `idle_memory` binary, run as a subprocess with the same `--workers`
 //! because it needs a counting global allocator. Under `cargo run`, `ratio`
 //! first builds it with the same cargo (`$CARGO`) and profile; otherwise it
 //! must sit next to `ratio`.
 
+use benches::latency::{self, Summary};
 use benches::report::{self, IdleRow, MemoryRow, Row};
 use benches::stats::{fmt_duration, median, process_cpu_time};
 use benches::{child, workloads, Runtimes, Which, Workload, DEFAULT_WORKERS};
@@ -149,6 +154,17 @@ fn idle_memory(workers: usize) -> Result<MemoryRow, String> {
     MemoryRow::parse(&out).ok_or_else(|| "idle_memory printed no result".to_owned())
 }
 
+/// Runs `latency --raw` (7 reps of the default shape, a few seconds).
+fn tail_latency(workers: usize) -> Result<[Summary; 3], String> {
+    let args = [
+        "--raw".to_owned(),
+        "--workers".to_owned(),
+        workers.to_string(),
+    ];
+    let out = child::run_sibling("latency", &args)?;
+    Summary::parse(&out).ok_or_else(|| "latency printed no result".to_owned())
+}
+
 /// Runs `idle --raw` (3 reps of a 3 s window per runtime, about 30 s).
 fn idle(workers: usize) -> Result<IdleRow, String> {
     let args = [
@@ -178,7 +194,8 @@ fn main() -> ExitCode {
     // asks for the memory row alone.
     let idle_cost =
         wanted("idle") && args.only.is_none() && args.filter.as_deref() != Some("idle_memory");
-    if selected.is_empty() && !memory && !idle_cost {
+    let tail = wanted("latency") && args.only.is_none();
+    if selected.is_empty() && !memory && !idle_cost && !tail {
         eprintln!("no workload matches {:?}", args.filter);
         return ExitCode::FAILURE;
     }
@@ -195,6 +212,7 @@ fn main() -> ExitCode {
     // A failure here still prints the timing table (and then fails).
     let memory_row = memory.then(|| idle_memory(args.workers));
     let idle_row = idle_cost.then(|| idle(args.workers));
+    let tail_rows = tail.then(|| tail_latency(args.workers));
     if let Some(which) = args.only {
         let i = Which::ALL
             .iter()
@@ -239,6 +257,23 @@ fn main() -> ExitCode {
         }
         Some(Err(e)) => {
             eprintln!("idle_memory: {e}");
+            return ExitCode::FAILURE;
+        }
+        None => {}
+    }
+    match tail_rows {
+        Some(Ok(rows)) => {
+            println!(
+                "\ntail latency under 50% background load (the `latency` binary; \
+                 ratio = peer / runtime; > 1.00: runtime's round trip is shorter):\n"
+            );
+            print!(
+                "{}",
+                latency::table(&latency::Config::new(args.workers), &rows)
+            );
+        }
+        Some(Err(e)) => {
+            eprintln!("latency: {e}");
             return ExitCode::FAILURE;
         }
         None => {}

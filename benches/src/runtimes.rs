@@ -142,14 +142,25 @@ pub struct Runtimes {
 impl Runtimes {
     /// Builds all three with `workers` worker threads each. `runtime`'s
     /// slow-poll watchdog is on (its default) unless `RUNTIME_SLOW_POLL=off`,
-    /// which measures what the watchdog costs.
+    /// which measures what the watchdog costs. `RUNTIME_EVENT_INTERVAL=n`
+    /// sets `runtime`'s `Builder::event_interval` (default 61: a busy
+    /// worker takes a reactor and timer turn every `n` polls), for
+    /// experiments such as the tail-latency section of
+    /// `docs/performance.md`.
     pub fn new(workers: usize) -> io::Result<Runtimes> {
+        let mut builder = runtime::Builder::new_multi_thread();
+        builder
+            .worker_threads(workers)
+            .thread_name("bench-runtime")
+            .slow_poll_threshold(slow_poll_threshold());
+        if let Some(n) = std::env::var("RUNTIME_EVENT_INTERVAL")
+            .ok()
+            .and_then(|v| v.parse::<u32>().ok())
+        {
+            builder.event_interval(n);
+        }
         Ok(Runtimes {
-            runtime: runtime::Builder::new_multi_thread()
-                .worker_threads(workers)
-                .thread_name("bench-runtime")
-                .slow_poll_threshold(slow_poll_threshold())
-                .build()?,
+            runtime: builder.build()?,
             tokio: tokio::runtime::Builder::new_multi_thread()
                 .worker_threads(workers)
                 .thread_name("bench-tokio")

@@ -144,7 +144,8 @@ impl Runtimes {
     /// slow-poll watchdog is on (its default) unless `RUNTIME_SLOW_POLL=off`,
     /// which measures what the watchdog costs. `RUNTIME_EVENT_INTERVAL=n`
     /// sets `runtime`'s `Builder::event_interval` (default 61: a busy
-    /// worker takes a reactor and timer turn every `n` polls), for
+    /// worker takes a reactor and timer turn every `n` polls), and
+    /// `RUNTIME_LIFO=off` calls `Builder::disable_lifo_slot`, for
     /// experiments such as the tail-latency section of
     /// `docs/performance.md`.
     pub fn new(workers: usize) -> io::Result<Runtimes> {
@@ -158,6 +159,9 @@ impl Runtimes {
             .and_then(|v| v.parse::<u32>().ok())
         {
             builder.event_interval(n);
+        }
+        if std::env::var("RUNTIME_LIFO").as_deref() == Ok("off") {
+            builder.disable_lifo_slot();
         }
         Ok(Runtimes {
             runtime: builder.build()?,

@@ -119,6 +119,11 @@ fn progress(rep: &str, which: Which, r: &Run) -> String {
         r.cpu_share() * 100.0,
         fmt_duration(r.window),
     );
+    line.push_str(&format!(
+        "; round trips >= p99 waited (median) {} for the server, {} for the reply",
+        fmt_duration(r.tail_legs.0),
+        fmt_duration(r.tail_legs.1)
+    ));
     if !r.thinks.is_empty() {
         let t = |q| fmt_duration(latency::quantile(&r.thinks, q));
         line.push_str(&format!("; think sleeps p50 {} p99 {}", t(0.5), t(0.99)));

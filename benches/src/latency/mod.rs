@@ -10,7 +10,10 @@
 //! with that many connections), make a oneshot channel, read
 //! `Instant::now()`, send `(i, reply sender)` to the server, await the
 //! reply, read the clock again. The server answers each request with
-//! `i + 1` (checked). The sample is the time from just before the send to
+//! `i + 1` (checked) and the `Instant` at which it handled it, which
+//! splits the slowest round trips (at or above the p99) into the wait for
+//! the server and the wait for the reply ([`Run::tail_legs`], in the
+//! progress lines). The sample is the time from just before the send to
 //! just after the reply arrived: the server's wake-up, its poll, the
 //! reply's wake-up of the client and its poll, and any queueing behind the
 //! other clients' requests and the background tasks. How long each think
@@ -172,10 +175,18 @@ where
 
 /// What a run's root task returns.
 pub(crate) struct Raw {
-    samples: Vec<Duration>,
+    /// (round trip, until the server handled the request) per request.
+    samples: Vec<(Duration, Duration)>,
     thinks: Vec<Duration>,
     window: Duration,
     spun: Duration,
+}
+
+/// A round trip sent at `sent` that the server handled at `served`, read
+/// now that the reply is back: (the whole round trip, the part until the
+/// server handled the request).
+pub(crate) fn leg_times(sent: Instant, served: Instant) -> (Duration, Duration) {
+    (sent.elapsed(), served.saturating_duration_since(sent))
 }
 
 /// One run on one runtime.
@@ -183,6 +194,10 @@ pub(crate) struct Raw {
 pub struct Run {
     /// Round-trip times, sorted.
     pub samples: Vec<Duration>,
+    /// Where the slowest round trips (at or above the p99) waited: the
+    /// median, over them, of the time until the server handled the request
+    /// and of the time from there until the client had the reply.
+    pub tail_legs: (Duration, Duration),
     /// How long each think-time sleep really took, sorted (empty without
     /// think time): the timer's lateness under the load.
     pub thinks: Vec<Duration>,
@@ -231,18 +246,30 @@ pub fn run(rts: &Runtimes, which: Which, cfg: Config) -> Run {
         Which::Smol => peers::on_smol(&rts.smol, cfg),
     };
     let cpu = process_cpu_time() - cpu;
-    let mut samples = raw.samples;
     assert_eq!(
-        samples.len(),
+        raw.samples.len(),
         cfg.samples(),
         "{}: lost samples",
         which.name()
     );
+    let mut samples: Vec<Duration> = raw.samples.iter().map(|s| s.0).collect();
     samples.sort_unstable();
+    let p99 = quantile(&samples, 0.99);
+    let (to_server, back): (Vec<Duration>, Vec<Duration>) = raw
+        .samples
+        .iter()
+        .filter(|s| s.0 >= p99)
+        .map(|&(total, to_server)| (to_server, total.saturating_sub(to_server)))
+        .unzip();
+    let tail_legs = (
+        crate::stats::median(&to_server).unwrap_or_default(),
+        crate::stats::median(&back).unwrap_or_default(),
+    );
     let mut thinks = raw.thinks;
     thinks.sort_unstable();
     Run {
         samples,
+        tail_legs,
         thinks,
         window: raw.window,
         spun: raw.spun,

@@ -1,7 +1,7 @@
 //! The `latency` workload written for each runtime: the same tasks, with
 //! each runtime's own channels, spawn, `yield_now` and timers.
 
-use super::{spinner, Config, Raw};
+use super::{leg_times, spinner, Config, Raw};
 use crate::runtimes::{in_runtime, in_tokio, SmolPool};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 /// A request: the number and where to send the answer.
 type Request<R> = (u64, R);
+// The reply: `i + 1` and when the server handled the request.
 
 pub(crate) fn on_runtime(rt: &runtime::Runtime, cfg: Config) -> Raw {
     use runtime::sync::{mpsc, oneshot};
@@ -24,10 +25,10 @@ pub(crate) fn on_runtime(rt: &runtime::Runtime, cfg: Config) -> Raw {
                 runtime::spawn(s)
             })
             .collect();
-        let (tx, mut rx) = mpsc::channel::<Request<oneshot::Sender<u64>>>(cfg.clients);
+        let (tx, mut rx) = mpsc::channel::<Request<oneshot::Sender<(u64, Instant)>>>(cfg.clients);
         let server = runtime::spawn(async move {
             while let Some((i, reply)) = rx.recv().await {
-                let _ = reply.send(i + 1);
+                let _ = reply.send((i + 1, Instant::now()));
             }
         });
         let clients: Vec<_> = (0..cfg.clients)
@@ -45,8 +46,8 @@ pub(crate) fn on_runtime(rt: &runtime::Runtime, cfg: Config) -> Raw {
                         let (reply, answer) = oneshot::channel();
                         let t = Instant::now();
                         tx.send((i, reply)).await.expect("server gone");
-                        let v = answer.await.expect("no reply");
-                        samples.push(t.elapsed());
+                        let (v, served) = answer.await.expect("no reply");
+                        samples.push(leg_times(t, served));
                         assert_eq!(v, i + 1, "runtime: bad reply");
                     }
                     (samples, thinks)
@@ -90,10 +91,10 @@ pub(crate) fn on_tokio(rt: &tokio::runtime::Runtime, cfg: Config) -> Raw {
                 tokio::spawn(s)
             })
             .collect();
-        let (tx, mut rx) = mpsc::channel::<Request<oneshot::Sender<u64>>>(cfg.clients);
+        let (tx, mut rx) = mpsc::channel::<Request<oneshot::Sender<(u64, Instant)>>>(cfg.clients);
         let server = tokio::spawn(async move {
             while let Some((i, reply)) = rx.recv().await {
-                let _ = reply.send(i + 1);
+                let _ = reply.send((i + 1, Instant::now()));
             }
         });
         let clients: Vec<_> = (0..cfg.clients)
@@ -111,8 +112,8 @@ pub(crate) fn on_tokio(rt: &tokio::runtime::Runtime, cfg: Config) -> Raw {
                         let (reply, answer) = oneshot::channel();
                         let t = Instant::now();
                         tx.send((i, reply)).await.expect("server gone");
-                        let v = answer.await.expect("no reply");
-                        samples.push(t.elapsed());
+                        let (v, served) = answer.await.expect("no reply");
+                        samples.push(leg_times(t, served));
                         assert_eq!(v, i + 1, "tokio: bad reply");
                     }
                     (samples, thinks)
@@ -163,10 +164,10 @@ pub(crate) fn on_smol(pool: &SmolPool, cfg: Config) -> Raw {
                 ex.spawn(s)
             })
             .collect();
-        let (tx, rx) = bounded::<Request<Sender<u64>>>(cfg.clients);
+        let (tx, rx) = bounded::<Request<Sender<(u64, Instant)>>>(cfg.clients);
         let server = ex.spawn(async move {
             while let Ok((i, reply)) = rx.recv().await {
-                let _ = reply.try_send(i + 1);
+                let _ = reply.try_send((i + 1, Instant::now()));
             }
         });
         let clients: Vec<_> = (0..cfg.clients)
@@ -184,8 +185,8 @@ pub(crate) fn on_smol(pool: &SmolPool, cfg: Config) -> Raw {
                         let (reply, answer) = bounded(1);
                         let t = Instant::now();
                         tx.send((i, reply)).await.expect("server gone");
-                        let v = answer.recv().await.expect("no reply");
-                        samples.push(t.elapsed());
+                        let (v, served) = answer.recv().await.expect("no reply");
+                        samples.push(leg_times(t, served));
                         assert_eq!(v, i + 1, "smol: bad reply");
                     }
                     (samples, thinks)

@@ -120,6 +120,10 @@ fn progress(rep: &str, which: Which, r: &Run) -> String {
         fmt_duration(r.window),
     );
     line.push_str(&format!(
+        "; spinner periods begun behind schedule {}/{}",
+        r.spun.behind, r.spun.periods
+    ));
+    line.push_str(&format!(
         "; round trips >= p99 waited (median) {} for the server, {} for the reply",
         fmt_duration(r.tail_legs.0),
         fmt_duration(r.tail_legs.1)

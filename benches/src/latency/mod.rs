@@ -131,8 +131,28 @@ fn spin_for(d: Duration) -> (Duration, Duration) {
     }
 }
 
+/// What the spinners did in a run.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SpinTotals {
+    /// The CPU time their slices got.
+    pub cpu: Duration,
+    /// Periods begun.
+    pub periods: u32,
+    /// Periods whose start had already passed when the spinner got to
+    /// them (it was behind its schedule, so it did not sleep).
+    pub behind: u32,
+}
+
+impl std::ops::AddAssign for SpinTotals {
+    fn add_assign(&mut self, o: SpinTotals) {
+        self.cpu += o.cpu;
+        self.periods += o.periods;
+        self.behind += o.behind;
+    }
+}
+
 /// Spinner `j`'s loop on any runtime, given its `yield_now` and
-/// `sleep_until`; returns the CPU time its slices got.
+/// `sleep_until`.
 pub(crate) async fn spinner<Y, YF, S, SF>(
     load: Load,
     j: usize,
@@ -140,7 +160,7 @@ pub(crate) async fn spinner<Y, YF, S, SF>(
     stop: Arc<AtomicBool>,
     yield_now: Y,
     sleep_until: S,
-) -> Duration
+) -> SpinTotals
 where
     Y: Fn() -> YF,
     YF: Future,
@@ -148,13 +168,16 @@ where
     SF: Future,
 {
     let offset = load.period.mul_f64(j as f64 / load.spinners as f64);
-    let mut spun = Duration::ZERO;
+    let mut spun = SpinTotals::default();
     for k in 0u32.. {
         // A deadline already past is not awaited: Tokio's timer would
         // wait for its driver's next turn to fire it.
         let at = start + offset + load.period * k;
+        spun.periods += 1;
         if Instant::now() < at {
             sleep_until(at).await;
+        } else if k > 0 {
+            spun.behind += 1;
         }
         let mut this_period = Duration::ZERO;
         while this_period < load.busy {
@@ -163,7 +186,7 @@ where
             }
             let (wall, cpu) = spin_for(load.slice.min(load.busy - this_period));
             this_period += wall;
-            spun += cpu;
+            spun.cpu += cpu;
             yield_now().await;
         }
         if stop.load(Ordering::Relaxed) {
@@ -179,7 +202,7 @@ pub(crate) struct Raw {
     samples: Vec<(Duration, Duration)>,
     thinks: Vec<Duration>,
     window: Duration,
-    spun: Duration,
+    spun: SpinTotals,
 }
 
 /// A round trip sent at `sent` that the server handled at `served`, read
@@ -203,8 +226,9 @@ pub struct Run {
     pub thinks: Vec<Duration>,
     /// From the spinners' start until the last reply.
     pub window: Duration,
-    /// The CPU time the spinners' slices got.
-    pub spun: Duration,
+    /// What the spinners did (their slices' CPU time, periods begun and
+    /// begun behind schedule).
+    pub spun: SpinTotals,
     /// Process CPU time (all threads) over the whole run.
     pub cpu: Duration,
     workers: usize,
@@ -218,7 +242,7 @@ impl Run {
 
     /// The background's achieved share of the workers' time.
     pub fn spin_share(&self) -> f64 {
-        self.spun.as_secs_f64() / (self.workers as f64 * self.window.as_secs_f64())
+        self.spun.cpu.as_secs_f64() / (self.workers as f64 * self.window.as_secs_f64())
     }
 
     /// Process CPU time / the workers' time in the window (all work: the

@@ -1,11 +1,11 @@
 //! The `latency` workload written for each runtime: the same tasks, with
 //! each runtime's own channels, spawn, `yield_now` and timers.
 
-use super::{leg_times, spinner, Config, Raw};
+use super::{leg_times, spinner, Config, Raw, SpinTotals};
 use crate::runtimes::{in_runtime, in_tokio, SmolPool};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 /// A request: the number and where to send the answer.
 type Request<R> = (u64, R);
@@ -63,7 +63,7 @@ pub(crate) fn on_runtime(rt: &runtime::Runtime, cfg: Config) -> Raw {
         }
         let window = start.elapsed();
         stop.store(true, Ordering::Relaxed);
-        let mut spun = Duration::ZERO;
+        let mut spun = SpinTotals::default();
         for s in spinners {
             spun += s.await.expect("spinner failed");
         }
@@ -129,7 +129,7 @@ pub(crate) fn on_tokio(rt: &tokio::runtime::Runtime, cfg: Config) -> Raw {
         }
         let window = start.elapsed();
         stop.store(true, Ordering::Relaxed);
-        let mut spun = Duration::ZERO;
+        let mut spun = SpinTotals::default();
         for s in spinners {
             spun += s.await.expect("spinner failed");
         }
@@ -202,7 +202,7 @@ pub(crate) fn on_smol(pool: &SmolPool, cfg: Config) -> Raw {
         }
         let window = start.elapsed();
         stop.store(true, Ordering::Relaxed);
-        let mut spun = Duration::ZERO;
+        let mut spun = SpinTotals::default();
         for s in spinners {
             spun += s.await;
         }

@@ -15,6 +15,7 @@ mod handle;
 mod harness;
 mod id;
 mod info;
+mod local;
 mod meta;
 mod outcome;
 pub(crate) mod raw;
@@ -37,6 +38,8 @@ pub use error::JoinError;
 pub use handle::Task;
 pub use id::TaskId;
 pub use info::{TaskInfo, TaskState};
+pub(crate) use local::spawn_local_inner;
+pub use local::{spawn_local, LocalEnterGuard, LocalSet, RunUntil, POLLS_PER_TICK};
 pub use outcome::TaskOutcome;
 pub(crate) use report::subject as report_subject;
 #[doc(hidden)]

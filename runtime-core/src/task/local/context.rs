@@ -1,0 +1,84 @@
+//! The `LocalSet` this thread is running, if any: where `spawn_local` puts
+//! new tasks and where a wake from this thread queues a local task.
+
+use super::shared::Shared;
+use crate::loom::sync::Arc;
+use crate::loom::thread_local_const;
+use crate::task::raw::Notified;
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
+use std::rc::Rc;
+
+thread_local_const! {
+    static CURRENT: RefCell<Option<Rc<Core>>> = RefCell::new(None);
+}
+
+/// The owning thread's part of a `LocalSet` (`!Send`, in an `Rc`).
+pub(super) struct Core {
+    pub(super) shared: Arc<Shared>,
+    /// Tasks to poll, in order: spawned on this thread or woken from it
+    /// inside the set's context, plus the remote wakes moved over at each
+    /// tick. Never borrowed across a poll.
+    pub(super) queue: RefCell<VecDeque<Notified>>,
+    /// Set while the set's poll (`run_until` or awaiting the set) runs: a
+    /// task queued meanwhile is polled by that poll, so nobody needs waking.
+    pub(super) running: Cell<bool>,
+}
+
+impl Core {
+    pub(super) fn new() -> Core {
+        Core {
+            shared: Arc::new(Shared::new()),
+            queue: RefCell::new(VecDeque::new()),
+            running: Cell::new(false),
+        }
+    }
+
+    /// Queues a task on the owning thread; wakes the set's poller unless a
+    /// poll of the set is under way (it will reach the task).
+    pub(super) fn push(&self, task: Notified) {
+        self.queue.borrow_mut().push_back(task);
+        if !self.running.get() {
+            self.shared.wake_poller();
+        }
+    }
+
+    pub(super) fn pop(&self) -> Option<Notified> {
+        self.queue.borrow_mut().pop_front()
+    }
+}
+
+/// Makes a set current on this thread until dropped (restoring the one
+/// before: sets nest).
+pub(super) struct Enter {
+    prev: Option<Rc<Core>>,
+}
+
+impl Drop for Enter {
+    fn drop(&mut self) {
+        let prev = self.prev.take();
+        let _ = CURRENT.try_with(|c| *c.borrow_mut() = prev);
+    }
+}
+
+pub(super) fn enter(core: &Rc<Core>) -> Enter {
+    let prev = CURRENT.with(|c| c.borrow_mut().replace(core.clone()));
+    Enter { prev }
+}
+
+/// The set current on this thread.
+pub(super) fn current() -> Option<Rc<Core>> {
+    CURRENT.try_with(|c| c.borrow().clone()).ok().flatten()
+}
+
+/// Queues `task` on `shared`'s set if that set is current on this thread;
+/// otherwise hands it back.
+pub(super) fn push_if_current(shared: &Shared, task: Notified) -> Result<(), Notified> {
+    match current() {
+        Some(core) if std::ptr::eq(&*core.shared, shared) => {
+            core.push(task);
+            Ok(())
+        }
+        _ => Err(task),
+    }
+}

@@ -415,6 +415,8 @@ fn a_busy_local_set_does_not_starve_its_host_threads_other_tasks() {
 }
 
 #[test]
+// The spawned task hands back the local task's handle, awaited after.
+#[allow(clippy::async_yields_async)]
 fn spawn_local_works_in_a_current_thread_runtimes_spawned_tasks() {
     watchdog(LIMIT, || {
         let rt = current_thread();
@@ -434,6 +436,8 @@ fn spawn_local_works_in_a_current_thread_runtimes_spawned_tasks() {
 }
 
 #[test]
+// The handle leaves block_on on purpose: its task is cancelled there.
+#[allow(clippy::async_yields_async)]
 fn local_tasks_pending_when_block_on_returns_are_dropped_on_that_thread() {
     watchdog(LIMIT, || {
         let drops = Arc::new(AtomicUsize::new(0));
@@ -497,6 +501,38 @@ fn local_tasks_do_not_inherit_task_locals_unless_scoped() {
             assert_eq!(plain.await.unwrap(), None);
             assert_eq!(scoped.await.unwrap(), 7);
         }));
+    });
+}
+
+#[test]
+fn local_tasks_do_not_see_a_scope_around_their_set() {
+    watchdog(LIMIT, || {
+        let rt = rt(1, "local-scope");
+        let local = LocalSet::new();
+        let (outer, plain, own) = rt.block_on(REQUEST.scope(
+            1,
+            local.run_until(async {
+                let plain = spawn_local(async {
+                    runtime::yield_now().await;
+                    REQUEST.try_get().ok()
+                });
+                let own = spawn_local(REQUEST.scope(2, async {
+                    runtime::yield_now().await;
+                    // A nested scope inside the local task, and back.
+                    let inner = REQUEST.scope(3, async { REQUEST.get() }).await;
+                    (REQUEST.get(), inner)
+                }));
+                let outer = REQUEST.get();
+                (outer, plain.await.unwrap(), own.await.unwrap())
+            }),
+        ));
+        assert_eq!(outer, 1, "the future run by run_until is inside the scope");
+        assert_eq!(
+            plain, None,
+            "a local task does not see the scope around its set"
+        );
+        assert_eq!(own, (2, 3));
+        assert!(REQUEST.try_get().is_err());
     });
 }
 

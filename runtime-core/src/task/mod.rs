@@ -45,6 +45,9 @@ pub(crate) use report::subject as report_subject;
 #[doc(hidden)]
 pub use report::wake_contained;
 pub(crate) use state::KeepWake;
+pub(crate) use task_local::hidden as hide_task_locals;
+#[doc(hidden)]
+pub use task_local::Slot as __TaskLocalSlot;
 pub use task_local::{AccessError, LocalKey, TaskLocalFuture};
 
 pub(crate) use error::{panic_message, FailedInGroup};

@@ -85,11 +85,11 @@
 //!
 //! A local task is a separate future, like a spawned one: it does not
 //! inherit the `task_local!` values of the future that spawned it (pass
-//! them on with `KEY.scope(KEY.get(), fut)`). One exception: the set's
-//! tasks are polled inside the set's own poll, so a scope *around the set*
-//! (`KEY.scope(v, local.run_until(fut))`) is visible to every local task
-//! while it runs; scope the futures themselves to keep a value to one
-//! task. Timers use the
+//! them on with `KEY.scope(KEY.get(), fut)`). The set polls its tasks
+//! inside its own poll, so a scope *around the set*
+//! (`KEY.scope(v, local.run_until(fut))`) is on the stack then: each
+//! local poll hides it (`task_local::hidden`), so `fut` sees `v` and the
+//! local tasks do not, wherever the set is polled. Timers use the
 //! runtime the set is polled in (its context is current during the poll),
 //! so `time::pause` / `advance` and `start_paused` apply to local tasks
 //! as to any other.
@@ -326,7 +326,7 @@ fn tick(core: &Core, cx: &mut Context<'_>) -> bool {
                 }
             }
         };
-        let ((), _forced) = coop::with_budget(|| task.run());
+        let ((), _forced) = coop::with_budget(|| super::hide_task_locals(|| task.run()));
     }
     let more = !core.queue.borrow().is_empty() || core.shared.has_remote();
     if more {

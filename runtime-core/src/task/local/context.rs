@@ -8,6 +8,7 @@ use crate::task::raw::Notified;
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::rc::Rc;
+use std::task::Waker;
 
 thread_local_const! {
     static CURRENT: RefCell<Option<Rc<Core>>> = RefCell::new(None);
@@ -23,6 +24,10 @@ pub(super) struct Core {
     /// Set while the set's poll (`run_until` or awaiting the set) runs: a
     /// task queued meanwhile is polled by that poll, so nobody needs waking.
     pub(super) running: Cell<bool>,
+    /// The waker of the set's last poll, for spawns and wakes on this
+    /// thread while the set is not running (no lock; remote wakes use the
+    /// one in `Shared`).
+    waker: RefCell<Option<Waker>>,
 }
 
 impl Core {
@@ -31,6 +36,7 @@ impl Core {
             shared: Arc::new(Shared::new()),
             queue: RefCell::new(VecDeque::new()),
             running: Cell::new(false),
+            waker: RefCell::new(None),
         }
     }
 
@@ -39,7 +45,20 @@ impl Core {
     pub(super) fn push(&self, task: Notified) {
         self.queue.borrow_mut().push_back(task);
         if !self.running.get() {
-            self.shared.wake_poller();
+            // Cloned out: the wake runs foreign code, which may use the set.
+            let waker = self.waker.borrow().clone();
+            if let Some(waker) = waker {
+                waker.wake();
+            }
+        }
+    }
+
+    /// Records the waker of the set's poll under way.
+    pub(super) fn set_waker(&self, waker: &Waker) {
+        let mut slot = self.waker.borrow_mut();
+        match &*slot {
+            Some(current) if current.will_wake(waker) => {}
+            _ => *slot = Some(waker.clone()),
         }
     }
 

@@ -48,7 +48,11 @@
 //!    local one in a single critical section, so a remote wake is either
 //!    moved by that tick or finds the new waker: no wake is lost, and a
 //!    task woken once is polled once more (the state word's `SCHEDULED` bit
-//!    coalesces wakes and re-queues a task woken during its own poll).
+//!    coalesces wakes and re-queues a task woken during its own poll). A
+//!    spawn or wake on the owning thread while the set is not being polled
+//!    (from another future there) wakes the waker of the set's last poll,
+//!    kept in the `!Send` core. While the set has no live task its tick
+//!    takes no lock: a remote wake needs a task that has been polled.
 //! 3. **Completion happens on the owning thread.** Tasks complete in their
 //!    poll, or are cancelled there (`Task::cancel` from any thread only sets
 //!    `CANCELLED` and queues the task; the tick's poll drops the future).
@@ -312,6 +316,14 @@ impl Drop for Running<'_> {
 /// [`POLLS_PER_TICK`] queued tasks in FIFO order. If work is left, wakes
 /// the poller (it yields to its host) and returns `true`.
 fn tick(core: &Core, cx: &mut Context<'_>) -> bool {
+    core.set_waker(cx.waker());
+    if core.shared.live() == 0 {
+        // No task to run or to be woken remotely (a remote wake needs a
+        // task that was polled, hence live): no lock. The queues may still
+        // hold `Notified`s of completed tasks; the next full tick or the
+        // drop releases them.
+        return false;
+    }
     core.shared
         .register_and_take(cx.waker(), &mut core.queue.borrow_mut());
     for _ in 0..POLLS_PER_TICK {

@@ -71,15 +71,6 @@ impl Shared {
         }
     }
 
-    /// Wakes the set's poller without queueing anything (a spawn from the
-    /// owning thread while the set is not running).
-    pub(super) fn wake_poller(&self) {
-        let waker = self.remote.lock().waker.take();
-        if let Some(waker) = waker {
-            waker.wake();
-        }
-    }
-
     /// Registers `waker` as the set's poller and moves every remotely
     /// woken task to the back of `local`. Both under one lock, so a remote
     /// wake either is moved now or finds the new waker and wakes it.

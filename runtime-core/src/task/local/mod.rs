@@ -448,3 +448,6 @@ where
     }
     task
 }
+
+#[cfg(all(test, not(runtime_loom)))]
+mod tests;

@@ -187,6 +187,34 @@ fn a_panic_in_a_local_task_is_a_join_error_with_the_task_name() {
 }
 
 #[test]
+fn an_unseen_local_failure_follows_the_runtimes_policy() {
+    watchdog(LIMIT, || {
+        // ShutdownRuntime: block_on panics with the report, as it does for
+        // the runtime's own tasks.
+        let rt = runtime::Builder::new_current_thread()
+            .unhandled_failure(runtime::Policy::ShutdownRuntime)
+            .build()
+            .unwrap();
+        let payload = catch_unwind(AssertUnwindSafe(|| {
+            rt.block_on(async {
+                let task = runtime::task::Builder::new()
+                    .name("unseen-local")
+                    .spawn_local(async { panic!("nobody reads this local failure") });
+                drop(task); // detached: nobody will see the failure
+                std::future::pending::<()>().await
+            })
+        }))
+        .unwrap_err();
+        let text = payload
+            .downcast_ref::<String>()
+            .cloned()
+            .unwrap_or_default();
+        assert!(text.contains("ShutdownRuntime"), "{text}");
+        assert!(text.contains("unseen-local"), "{text}");
+    });
+}
+
+#[test]
 fn dropping_a_local_set_drops_each_pending_task_once_on_its_thread() {
     watchdog(LIMIT, || {
         let rt = rt(2, "local-drop");

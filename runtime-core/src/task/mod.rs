@@ -38,7 +38,7 @@ pub use error::JoinError;
 pub use handle::Task;
 pub use id::TaskId;
 pub use info::{TaskInfo, TaskState};
-pub(crate) use local::spawn_local_inner;
+pub(crate) use local::{set_runtime_policy_hook, spawn_local_inner};
 pub use local::{spawn_local, LocalEnterGuard, LocalSet, RunUntil, POLLS_PER_TICK};
 pub use outcome::TaskOutcome;
 pub(crate) use report::subject as report_subject;

@@ -76,6 +76,16 @@
 //! is polled after the wake and its future dropped exactly once, on the
 //! owning thread.
 //!
+//! # Failures
+//!
+//! A local task that panics gives its `Task<T>` a panicked `JoinError`,
+//! as any task; if nobody retrieves it, the unhandled-failure policy of
+//! the runtime current on the set's thread applies (`Builder::
+//! unhandled_failure`), or, outside any runtime, the default: a report
+//! through `tracing`, or on stderr. Local tasks are not listed by
+//! `all_tasks()` or `Handle::dump()`, which show the runtime's own tasks;
+//! [`LocalSet::len`] counts a set's live tasks.
+//!
 //! # Budget
 //!
 //! A tick polls at most [`POLLS_PER_TICK`] tasks, each with a fresh
@@ -100,6 +110,8 @@
 
 mod context;
 mod shared;
+
+pub(crate) use shared::set_runtime_policy_hook;
 
 use super::raw::{Notified, RawTask};
 use super::{Task, TaskId};

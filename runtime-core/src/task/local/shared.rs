@@ -7,12 +7,29 @@
 //! through the remote queue. The protocol is in `mod.rs`'s docs.
 
 use super::context;
+use crate::diagnostics::Report;
 use crate::loom::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use crate::loom::sync::{Arc, Mutex};
 use crate::task::raw::{Notified, RawTask, Schedule};
 use crate::task::registry::Registry;
 use std::collections::VecDeque;
+use std::sync::OnceLock;
 use std::task::Waker;
+
+/// How a local task's unseen failure reaches the policy of the runtime
+/// current on the thread (`Builder::unhandled_failure`): set by the
+/// scheduler when it builds a runtime (this floor cannot name it). The
+/// function returns `false` when no runtime is current; the report then
+/// goes to `tracing` / stderr, the default policy's way.
+static RUNTIME_POLICY: OnceLock<PolicyHook> = OnceLock::new();
+
+/// Applies a policy to the report the closure builds; `false`: no runtime.
+pub(crate) type PolicyHook = fn(&dyn Fn() -> Report) -> bool;
+
+/// Installs the scheduler's policy hook (idempotent).
+pub(crate) fn set_runtime_policy_hook(hook: PolicyHook) {
+    let _ = RUNTIME_POLICY.set(hook);
+}
 
 /// Shared by a `LocalSet`, its tasks' cells and their wakers.
 pub(super) struct Shared {
@@ -115,6 +132,16 @@ impl Schedule for LocalScheduler {
         // Anywhere else: the remote queue, which wakes the set's poller.
         if let Err(task) = context::push_if_current(&self.shared, task) {
             self.shared.schedule_remote(task);
+        }
+    }
+
+    fn unhandled_failure(&self, report: &dyn Fn() -> Report) {
+        // The completer is the set's thread, inside the set's poll, so the
+        // runtime current there is the one hosting the set (a handle
+        // dropped elsewhere later uses the runtime current there, if any).
+        let applied = RUNTIME_POLICY.get().is_some_and(|hook| hook(report));
+        if !applied {
+            crate::diagnostics::emit(&report());
         }
     }
 

@@ -5,7 +5,8 @@
 //! and done callbacks behind a lazily allocated block), the scheduler
 //! handle, and the stage: the future and, once finished, its output. See
 //! `state.rs` for the state machine, `raw.rs` for the layout, `stage.rs`
-//! for the stage and `harness.rs` for polling.
+//! for the stage and `harness.rs` for polling. `local/` runs tasks whose
+//! futures are not `Send` (`spawn_local`, `LocalSet`) on one thread.
 
 mod abort;
 mod builder;

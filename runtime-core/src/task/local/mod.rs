@@ -132,7 +132,28 @@ use std::task::{Context, Poll};
 pub const POLLS_PER_TICK: usize = 64;
 
 /// A set of local tasks (futures that need not be `Send`), all run on the
-/// thread that polls the set (see the [module docs](self)).
+/// thread that owns the set, one at a time and in FIFO order, as on
+/// asyncio's single-threaded loop.
+///
+/// - `local.run_until(fut)` polls `fut` and the set's tasks (so
+///   `rt.block_on(local.run_until(fut))` on either runtime flavour);
+///   `local.await` runs the set until every task spawned on it has
+///   finished. A busy set polls at most [`POLLS_PER_TICK`] tasks per poll
+///   (each with a fresh cooperative budget) and then yields to its host.
+/// - [`spawn_local`] inside it (or [`LocalSet::spawn_local`] from outside)
+///   adds a task; a current-thread runtime's `block_on` runs an implicit
+///   set, so `spawn_local` works there without one.
+/// - The tasks' wakers are `Send + Sync`: a wake from another thread
+///   queues the task with the set and wakes whoever polls it; the task
+///   itself never leaves the set's thread. `Task<T>` handles, names,
+///   cancellation and failure reports are those of any task; an unseen
+///   panic follows the policy of the runtime polling the set.
+/// - Task-local values set around the set are not seen by its tasks; the
+///   runtime's timers (and the paused test clock) work in them.
+/// - A multi-thread runtime's task cannot hold a set across an `.await`
+///   (it may move between workers there; `LocalSet` is `!Send`): run the
+///   set in `block_on`, or on the blocking pool with
+///   `spawn_blocking(move || handle.block_on(local.run_until(fut)))`.
 ///
 /// ```
 /// use runtime_core::task::{spawn_local, LocalSet};

@@ -512,6 +512,71 @@ fn a_local_task_cancelled_from_another_thread_is_dropped_on_its_own() {
     });
 }
 
+#[test]
+fn a_join_set_collects_local_tasks_and_cancels_the_rest_on_drop() {
+    watchdog(LIMIT, || {
+        let drops = Arc::new(AtomicUsize::new(0));
+        let threads = Arc::new(Mutex::new(Vec::new()));
+        let local = LocalSet::new();
+        current_thread().block_on(local.run_until(async {
+            let shared = Rc::new(RefCell::new(Vec::new()));
+            let mut set = runtime::JoinSet::new();
+            for i in 0..4u32 {
+                let shared = shared.clone();
+                set.spawn_local(async move {
+                    runtime::yield_now().await;
+                    shared.borrow_mut().push(i);
+                    i
+                });
+            }
+            let mut got = Vec::new();
+            while let Some(result) = set.join_next().await {
+                got.push(result.unwrap());
+            }
+            got.sort();
+            assert_eq!(got, [0, 1, 2, 3]);
+            assert_eq!(shared.borrow().len(), 4);
+            // Members still pending when the set is dropped are cancelled,
+            // their futures dropped on this thread.
+            let mut pending = runtime::JoinSet::new();
+            for _ in 0..3 {
+                pending.spawn_local(Pending {
+                    drops: drops.clone(),
+                    threads: threads.clone(),
+                    _not_send: Rc::new(()),
+                });
+            }
+            // A member on another set (run when that set is polled).
+            let other = LocalSet::new();
+            let on_other = Rc::new(std::cell::Cell::new(false));
+            let flag = on_other.clone();
+            pending.spawn_local_on(async move { flag.set(true) }, &other);
+            other.run_until(runtime::yield_now()).await;
+            assert!(on_other.get());
+            runtime::yield_now().await;
+            drop(pending);
+            runtime::yield_now().await;
+        }));
+        assert_eq!(drops.load(SeqCst), 3);
+        let me = std::thread::current().id();
+        assert!(threads.lock().unwrap().iter().all(|&t| t == me));
+        // Outside any set, the JoinSet variant panics naming itself.
+        let payload = catch_unwind(|| {
+            let mut set = runtime::JoinSet::<()>::new();
+            set.spawn_local(async {});
+        })
+        .unwrap_err();
+        let text = payload
+            .downcast_ref::<String>()
+            .cloned()
+            .unwrap_or_default();
+        assert!(
+            text.starts_with("runtime::JoinSet::spawn_local called outside a LocalSet"),
+            "{text}"
+        );
+    });
+}
+
 runtime::task_local! {
     static REQUEST: u32;
 }

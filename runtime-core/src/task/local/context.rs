@@ -5,7 +5,7 @@ use super::shared::Shared;
 use crate::loom::sync::Arc;
 use crate::loom::thread_local_const;
 use crate::task::raw::Notified;
-use std::cell::{Cell, RefCell};
+use std::cell::{Cell, OnceCell, RefCell};
 use std::collections::VecDeque;
 use std::rc::Rc;
 use std::task::Waker;
@@ -16,7 +16,13 @@ thread_local_const! {
 
 /// The owning thread's part of a `LocalSet` (`!Send`, in an `Rc`).
 pub(super) struct Core {
-    pub(super) shared: Arc<Shared>,
+    /// Made at the first spawn: a set that never gets a task (the implicit
+    /// one of most current-thread `block_on` calls) allocates nothing more
+    /// than this core.
+    shared: OnceCell<Arc<Shared>>,
+    /// Set by the set's drop; a `Shared` made after it (a spawn through a
+    /// `LocalEnterGuard` that outlived the set) starts closed.
+    closed: Cell<bool>,
     /// Tasks to poll, in order: spawned on this thread or woken from it
     /// inside the set's context, plus the remote wakes moved over at each
     /// tick. Never borrowed across a poll.
@@ -33,7 +39,8 @@ pub(super) struct Core {
 impl Core {
     pub(super) fn new() -> Core {
         Core {
-            shared: Arc::new(Shared::new()),
+            shared: OnceCell::new(),
+            closed: Cell::new(false),
             queue: RefCell::new(VecDeque::new()),
             running: Cell::new(false),
             waker: RefCell::new(None),
@@ -60,6 +67,34 @@ impl Core {
             Some(current) if current.will_wake(waker) => {}
             _ => *slot = Some(waker.clone()),
         }
+    }
+
+    /// The shared part, if a task was ever spawned.
+    pub(super) fn shared(&self) -> Option<&Arc<Shared>> {
+        self.shared.get()
+    }
+
+    /// The shared part, made now if need be.
+    pub(super) fn shared_or_init(&self) -> &Arc<Shared> {
+        self.shared.get_or_init(|| {
+            let shared = Arc::new(Shared::new());
+            if self.closed.get() {
+                // The set is gone: refuse every spawn (step 5).
+                drop(shared.close());
+                drop(shared.owned.close_and_drain(0));
+            }
+            shared
+        })
+    }
+
+    /// The set's live tasks.
+    pub(super) fn live(&self) -> usize {
+        self.shared().map_or(0, |shared| shared.live())
+    }
+
+    /// The set is being dropped.
+    pub(super) fn close(&self) {
+        self.closed.set(true);
     }
 
     pub(super) fn pop(&self) -> Option<Notified> {
@@ -94,7 +129,7 @@ pub(super) fn current() -> Option<Rc<Core>> {
 /// otherwise hands it back.
 pub(super) fn push_if_current(shared: &Shared, task: Notified) -> Result<(), Notified> {
     match current() {
-        Some(core) if std::ptr::eq(&*core.shared, shared) => {
+        Some(core) if core.shared().is_some_and(|s| std::ptr::eq(&**s, shared)) => {
             core.push(task);
             Ok(())
         }

@@ -229,7 +229,7 @@ impl LocalSet {
 
     /// The set's tasks that have not finished.
     pub fn len(&self) -> usize {
-        self.core.shared.live()
+        self.core.live()
     }
 
     /// Whether every task spawned on the set has finished.
@@ -261,7 +261,7 @@ impl Future for LocalSet {
         let _enter = context::enter(core);
         let _running = Running::set(core);
         tick(core, cx);
-        if core.shared.live() == 0 {
+        if core.live() == 0 {
             Poll::Ready(())
         } else {
             Poll::Pending
@@ -274,9 +274,14 @@ impl Drop for LocalSet {
         // Protocol step 5 (module docs).
         let core = &self.core;
         let _enter = context::enter(core);
-        let (remote, waker) = core.shared.close();
+        core.close();
+        let Some(shared) = core.shared() else {
+            // Never had a task.
+            return;
+        };
+        let (remote, waker) = shared.close();
         drop(waker);
-        for task in core.shared.owned.close_and_drain(0) {
+        for task in shared.owned.close_and_drain(0) {
             // Cancels the task unless it is complete, dropping its future
             // here; consumes the registry's reference.
             task.shutdown();
@@ -350,21 +355,20 @@ impl Drop for Running<'_> {
 /// the poller (it yields to its host) and returns `true`.
 fn tick(core: &Core, cx: &mut Context<'_>) -> bool {
     core.set_waker(cx.waker());
-    if core.shared.live() == 0 {
+    let shared = match core.shared() {
+        Some(shared) if shared.live() > 0 => shared,
         // No task to run or to be woken remotely (a remote wake needs a
         // task that was polled, hence live): no lock. The queues may still
         // hold `Notified`s of completed tasks; the next full tick or the
         // drop releases them.
-        return false;
-    }
-    core.shared
-        .register_and_take(cx.waker(), &mut core.queue.borrow_mut());
+        _ => return false,
+    };
+    shared.register_and_take(cx.waker(), &mut core.queue.borrow_mut());
     for _ in 0..POLLS_PER_TICK {
         let task = match core.pop() {
             Some(task) => task,
             None => {
-                core.shared
-                    .register_and_take(cx.waker(), &mut core.queue.borrow_mut());
+                shared.register_and_take(cx.waker(), &mut core.queue.borrow_mut());
                 match core.pop() {
                     Some(task) => task,
                     None => return false,
@@ -373,7 +377,7 @@ fn tick(core: &Core, cx: &mut Context<'_>) -> bool {
         };
         let ((), _forced) = coop::with_budget(|| super::hide_task_locals(|| task.run()));
     }
-    let more = !core.queue.borrow().is_empty() || core.shared.has_remote();
+    let more = !core.queue.borrow().is_empty() || shared.has_remote();
     if more {
         cx.waker().wake_by_ref();
     }
@@ -450,8 +454,9 @@ where
     F: Future + 'static,
     F::Output: 'static,
 {
+    let shared = core.shared_or_init();
     let scheduler = LocalScheduler {
-        shared: Arc::clone(&core.shared),
+        shared: Arc::clone(shared),
     };
     // Three references: the handle, the set's registry, the first Notified.
     // SAFETY: the local-task contract of `new_local` is the protocol of the
@@ -467,9 +472,9 @@ where
     let task = unsafe { Task::from_raw(raw) };
     // SAFETY: the first Notified takes its reference and SCHEDULED.
     let notified = unsafe { Notified::from_raw(raw) };
-    match core.shared.owned.insert(raw) {
+    match shared.owned.insert(raw) {
         Ok(()) => {
-            core.shared.spawned();
+            shared.spawned();
             core.push(notified);
         }
         Err(raw) => {

@@ -73,7 +73,7 @@ fn a_wake_from_another_thread_queues_remotely_and_wakes_the_poller() {
     let waker = slot.lock().unwrap().take().unwrap();
     std::thread::spawn(move || waker.wake()).join().unwrap();
     assert_eq!(poller.0.load(SeqCst), 1);
-    assert!(local.core.shared.has_remote());
+    assert!(local.core.shared().unwrap().has_remote());
     assert!(poll_set(&mut local, &as_waker).is_ready());
     assert_eq!(*polls.borrow(), 2);
     let mut task = task;
@@ -103,4 +103,37 @@ fn a_spawn_from_a_destructor_during_the_drop_is_cancelled_at_once() {
     let mut task = task;
     let out = Pin::new(&mut task).poll(&mut Context::from_waker(Waker::noop()));
     assert!(matches!(out, Poll::Ready(Err(e)) if e.is_cancelled()));
+}
+
+#[test]
+fn a_set_without_tasks_allocates_its_shared_part_only_at_the_first_spawn() {
+    let mut local = LocalSet::new();
+    assert!(poll_set(&mut local, Waker::noop()).is_ready());
+    assert!(local.core.shared().is_none());
+    let task = local.spawn_local(async { 1 });
+    assert!(local.core.shared().is_some());
+    assert!(poll_set(&mut local, Waker::noop()).is_ready());
+    assert!(task.is_finished());
+}
+
+#[test]
+fn a_spawn_through_a_guard_that_outlived_its_set_is_cancelled_at_once() {
+    let local = LocalSet::new();
+    let guard = local.enter();
+    drop(local);
+    let drops = StdArc::new(AtomicUsize::new(0));
+    struct Count(StdArc<AtomicUsize>);
+    impl Drop for Count {
+        fn drop(&mut self) {
+            self.0.fetch_add(1, SeqCst);
+        }
+    }
+    let count = Count(drops.clone());
+    let mut task = spawn_local(async move {
+        let _count = count;
+    });
+    assert_eq!(drops.load(SeqCst), 1, "dropped at once, here");
+    let out = Pin::new(&mut task).poll(&mut Context::from_waker(Waker::noop()));
+    assert!(matches!(out, Poll::Ready(Err(e)) if e.is_cancelled()));
+    drop(guard);
 }

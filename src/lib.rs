@@ -22,6 +22,7 @@
 //! | `all_tasks()` | [`all_tasks`] |
 //! | `create_subprocess_exec`, `communicate()` | [`process::Command`], [`process::Child::wait_with_output`] |
 //! | `to_thread(open(...).read)`, aiofiles | [`fs::read`], [`fs::File`] |
+//! | single-threaded loop, `create_task` of non-thread-safe code | [`task::spawn_local`], [`task::LocalSet`] |
 //! | `contextvars.ContextVar` | [`task_local!`], [`task::LocalKey::scope`] (not copied into spawned tasks) |
 
 #![warn(missing_docs)]
@@ -72,8 +73,9 @@ pub mod task {
     /// Also at the crate root, beside `TaskGroup`; here for Tokio's path.
     pub use runtime_core::group::JoinSet;
     pub use runtime_core::task::{
-        id, name, try_id, AbortHandle, AccessError, Builder, JoinError, LocalKey, Task, TaskId,
-        TaskInfo, TaskLocalFuture, TaskOutcome, TaskState,
+        id, name, spawn_local, try_id, AbortHandle, AccessError, Builder, JoinError,
+        LocalEnterGuard, LocalKey, LocalSet, RunUntil, Task, TaskId, TaskInfo, TaskLocalFuture,
+        TaskOutcome, TaskState,
     };
 }
 

@@ -694,6 +694,43 @@ fn async_snippets() {
     });
 }
 
+// ---- local tasks: the single-threaded loop ------------------------------
+
+fn single_threaded_loop() {
+    use runtime::task::{spawn_local, LocalSet};
+    use std::{cell::RefCell, rc::Rc};
+    // asyncio's loop is one thread, so its tasks share plain objects.
+    let rt = runtime::Builder::new_current_thread().build().unwrap();
+    let hits = rt.block_on(async {
+        let hits = Rc::new(RefCell::new(0)); // not Send: runtime::spawn refuses it
+        let tasks: Vec<_> = (0..3)
+            .map(|_| {
+                let hits = hits.clone();
+                spawn_local(async move { *hits.borrow_mut() += 1 }) // create_task(coro)
+            })
+            .collect();
+        for task in tasks {
+            task.await.unwrap();
+        }
+        let n = *hits.borrow();
+        n
+    });
+    assert_eq!(hits, 3);
+    // On a multi-thread runtime a LocalSet is that one-thread loop.
+    let rt = runtime::Runtime::new().unwrap();
+    let local = LocalSet::new();
+    let n = rt.block_on(local.run_until(async {
+        let rc = Rc::new(41);
+        spawn_local(async move { *rc + 1 }).await.unwrap()
+    }));
+    assert_eq!(n, 42);
+}
+
+#[test]
+fn single_threaded_loop_runs() {
+    watchdog(LIMIT, single_threaded_loop);
+}
+
 /// Lines of `text` with surrounding whitespace removed, blank lines dropped.
 fn normalized(text: &str) -> Vec<&str> {
     text.lines()

@@ -10,12 +10,18 @@
 //! it up as one more row. For criterion, add one function to a
 //! `benches/*.rs` file calling [`crit::bench_workload`].
 //!
+//! Tail latency under background load has its own binary too,
+//! `src/bin/latency.rs` (module [`latency`]): it reports quantiles of
+//! round-trip times rather than a time per run.
+//!
 //! Idle memory per task is measured by its own binary,
 //! `src/bin/idle_memory.rs`, because it needs a counting global allocator
 //! that would slow down every other workload.
 
+pub mod child;
 pub mod countdown;
 pub mod crit;
+pub mod latency;
 pub mod report;
 pub mod runtimes;
 pub mod stats;

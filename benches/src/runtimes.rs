@@ -142,14 +142,29 @@ pub struct Runtimes {
 impl Runtimes {
     /// Builds all three with `workers` worker threads each. `runtime`'s
     /// slow-poll watchdog is on (its default) unless `RUNTIME_SLOW_POLL=off`,
-    /// which measures what the watchdog costs.
+    /// which measures what the watchdog costs. `RUNTIME_EVENT_INTERVAL=n`
+    /// sets `runtime`'s `Builder::event_interval` (default 61: a busy
+    /// worker takes a reactor and timer turn every `n` polls), and
+    /// `RUNTIME_LIFO=off` calls `Builder::disable_lifo_slot`, for
+    /// experiments such as the tail-latency section of
+    /// `docs/performance.md`.
     pub fn new(workers: usize) -> io::Result<Runtimes> {
+        let mut builder = runtime::Builder::new_multi_thread();
+        builder
+            .worker_threads(workers)
+            .thread_name("bench-runtime")
+            .slow_poll_threshold(slow_poll_threshold());
+        if let Some(n) = std::env::var("RUNTIME_EVENT_INTERVAL")
+            .ok()
+            .and_then(|v| v.parse::<u32>().ok())
+        {
+            builder.event_interval(n);
+        }
+        if std::env::var("RUNTIME_LIFO").as_deref() == Ok("off") {
+            builder.disable_lifo_slot();
+        }
         Ok(Runtimes {
-            runtime: runtime::Builder::new_multi_thread()
-                .worker_threads(workers)
-                .thread_name("bench-runtime")
-                .slow_poll_threshold(slow_poll_threshold())
-                .build()?,
+            runtime: builder.build()?,
             tokio: tokio::runtime::Builder::new_multi_thread()
                 .worker_threads(workers)
                 .thread_name("bench-tokio")
@@ -167,8 +182,9 @@ impl Runtimes {
 }
 
 /// `runtime`'s slow-poll threshold: the default (100 ms), or none when the
-/// environment says `RUNTIME_SLOW_POLL=off`.
-fn slow_poll_threshold() -> Option<std::time::Duration> {
+/// environment says `RUNTIME_SLOW_POLL=off`. The `idle` binary builds its
+/// runtimes with it too.
+pub fn slow_poll_threshold() -> Option<std::time::Duration> {
     match std::env::var("RUNTIME_SLOW_POLL").as_deref() {
         Ok("off") => None,
         _ => Some(std::time::Duration::from_millis(100)),

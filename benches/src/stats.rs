@@ -31,13 +31,24 @@ pub fn median_f64(values: &[f64]) -> Option<f64> {
 /// CPU time used so far by the whole process (all threads, user + system),
 /// from `clock_gettime(CLOCK_PROCESS_CPUTIME_ID)`.
 pub fn process_cpu_time() -> Duration {
+    cpu_clock(libc::CLOCK_PROCESS_CPUTIME_ID)
+}
+
+/// CPU time used so far by the calling thread (user + system), from
+/// `clock_gettime(CLOCK_THREAD_CPUTIME_ID)`.
+pub fn thread_cpu_time() -> Duration {
+    cpu_clock(libc::CLOCK_THREAD_CPUTIME_ID)
+}
+
+fn cpu_clock(clock: libc::clockid_t) -> Duration {
     let mut ts = libc::timespec {
         tv_sec: 0,
         tv_nsec: 0,
     };
     // SAFETY: `ts` is a valid, writable timespec for the call's duration,
-    // and CLOCK_PROCESS_CPUTIME_ID is a clock every Linux kernel supports.
-    let rc = unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut ts) };
+    // and both CPU-time clocks used above are ones every Linux kernel
+    // supports.
+    let rc = unsafe { libc::clock_gettime(clock, &mut ts) };
     if rc != 0 {
         return Duration::ZERO;
     }
@@ -84,6 +95,11 @@ mod tests {
             x = std::hint::black_box(x.wrapping_add(i));
         }
         assert!(process_cpu_time() > before, "{x}");
+        let before = thread_cpu_time();
+        for i in 0..10_000_000u64 {
+            x = std::hint::black_box(x.wrapping_add(i));
+        }
+        assert!(thread_cpu_time() > before, "{x}");
     }
 
     #[test]

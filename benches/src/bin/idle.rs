@@ -33,10 +33,13 @@
 //! `runtime` is built as `ratio` builds it (`Runtimes::new`): the default
 //! builder, so the slow-poll watchdog is on unless `RUNTIME_SLOW_POLL=off`.
 
-use benches::report;
+use benches::runtimes::slow_poll_threshold;
 use benches::stats::median_f64;
-use benches::{Which, DEFAULT_WORKERS};
+use benches::{child, report, Which, DEFAULT_WORKERS};
+use std::future::Future;
+use std::pin::Pin;
 use std::process::ExitCode;
+use std::sync::mpsc::Receiver;
 use std::time::Duration;
 
 /// How long the runtime is left alone after its tasks parked and before
@@ -93,12 +96,42 @@ fn window(secs: f64) -> Cost {
     }
 }
 
+/// One of the two idle tasks, boxed so that the three runtimes' spawn
+/// functions take the same type.
+type IdleTask = Pin<Box<dyn Future<Output = ()> + Send>>;
+
+/// Spawns the two idle tasks (`accept`, `timer`) through `spawn`; each
+/// first tells the returned receiver it is running, then parks. Wait for
+/// them with [`wait_parked`].
+fn spawn_idle_tasks(
+    mut spawn: impl FnMut(IdleTask),
+    accept: impl Future<Output = ()> + Send + 'static,
+    timer: impl Future<Output = ()> + Send + 'static,
+) -> Receiver<()> {
+    let (parked_tx, parked_rx) = std::sync::mpsc::channel::<()>();
+    let tx = parked_tx.clone();
+    spawn(Box::pin(async move {
+        tx.send(()).expect("main waits");
+        accept.await;
+    }));
+    spawn(Box::pin(async move {
+        parked_tx.send(()).expect("main waits");
+        timer.await;
+    }));
+    parked_rx
+}
+
+/// Blocks until both tasks of [`spawn_idle_tasks`] have run.
+fn wait_parked(parked: &Receiver<()>) {
+    parked.recv().expect("accept task");
+    parked.recv().expect("timer task");
+}
+
 /// Builds `which`, parks the two tasks, measures one window.
 fn measure(which: Which, workers: usize, secs: f64, current: bool) -> std::io::Result<Cost> {
     if current {
         return measure_current_thread(which, secs);
     }
-    let (parked_tx, parked_rx) = std::sync::mpsc::channel::<()>();
     let cost = match which {
         Which::Runtime => {
             let rt = runtime::Builder::new_multi_thread()
@@ -106,18 +139,12 @@ fn measure(which: Which, workers: usize, secs: f64, current: bool) -> std::io::R
                 .slow_poll_threshold(slow_poll_threshold())
                 .build()?;
             let listener = rt.block_on(runtime::net::TcpListener::bind("127.0.0.1:0"))?;
-            let tx = parked_tx.clone();
-            let _accept = rt.spawn(async move {
-                tx.send(()).expect("main waits");
-                let _ = listener.accept().await;
-            });
-            let tx = parked_tx;
-            let _timer = rt.spawn(async move {
-                tx.send(()).expect("main waits");
-                runtime::time::sleep(TIMER).await;
-            });
-            parked_rx.recv().expect("accept task");
-            parked_rx.recv().expect("timer task");
+            let parked = spawn_idle_tasks(
+                |t| drop(rt.spawn(t)),
+                async move { drop(listener.accept().await) },
+                async { runtime::time::sleep(TIMER).await },
+            );
+            wait_parked(&parked);
             window(secs)
         }
         Which::Tokio => {
@@ -126,39 +153,25 @@ fn measure(which: Which, workers: usize, secs: f64, current: bool) -> std::io::R
                 .enable_all()
                 .build()?;
             let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
-            let tx = parked_tx.clone();
-            let _accept = rt.spawn(async move {
-                tx.send(()).expect("main waits");
-                let _ = listener.accept().await;
-            });
-            let tx = parked_tx;
-            let _timer = rt.spawn(async move {
-                tx.send(()).expect("main waits");
-                tokio::time::sleep(TIMER).await;
-            });
-            parked_rx.recv().expect("accept task");
-            parked_rx.recv().expect("timer task");
+            let parked = spawn_idle_tasks(
+                |t| drop(rt.spawn(t)),
+                async move { drop(listener.accept().await) },
+                async { tokio::time::sleep(TIMER).await },
+            );
+            wait_parked(&parked);
             window(secs)
         }
         Which::Smol => {
             let pool = benches::SmolPool::new(workers)?;
             let listener = smol::block_on(smol::net::TcpListener::bind("127.0.0.1:0"))?;
-            let tx = parked_tx.clone();
-            pool.executor()
-                .spawn(async move {
-                    tx.send(()).expect("main waits");
-                    let _ = listener.accept().await;
-                })
-                .detach();
-            let tx = parked_tx;
-            pool.executor()
-                .spawn(async move {
-                    tx.send(()).expect("main waits");
+            let parked = spawn_idle_tasks(
+                |t| pool.executor().spawn(t).detach(),
+                async move { drop(listener.accept().await) },
+                async {
                     smol::Timer::after(TIMER).await;
-                })
-                .detach();
-            parked_rx.recv().expect("accept task");
-            parked_rx.recv().expect("timer task");
+                },
+            );
+            wait_parked(&parked);
             window(secs)
         }
     };
@@ -171,69 +184,72 @@ fn measure(which: Which, workers: usize, secs: f64, current: bool) -> std::io::R
 /// flavors: one thread in `smol::block_on(executor.run(..))`, the pool with
 /// one worker.
 fn measure_current_thread(which: Which, secs: f64) -> std::io::Result<Cost> {
-    let (parked_tx, parked_rx) = std::sync::mpsc::channel::<()>();
-    let tx2 = parked_tx.clone();
     let cost = match which {
         Which::Runtime => {
             let rt = runtime::Builder::new_current_thread()
                 .slow_poll_threshold(slow_poll_threshold())
                 .build()?;
             let listener = rt.block_on(runtime::net::TcpListener::bind("127.0.0.1:0"))?;
-            let _accept = rt.spawn(async move {
-                parked_tx.send(()).expect("main waits");
-                let _ = listener.accept().await;
-            });
-            let _timer = rt.spawn(async move {
-                tx2.send(()).expect("main waits");
-                runtime::time::sleep(TIMER).await;
-            });
+            let parked = spawn_idle_tasks(
+                |t| drop(rt.spawn(t)),
+                async move { drop(listener.accept().await) },
+                async { runtime::time::sleep(TIMER).await },
+            );
             let (done_tx, done_rx) = runtime::sync::oneshot::channel::<()>();
-            std::thread::scope(|s| {
-                s.spawn(|| rt.block_on(done_rx));
-                parked_rx.recv().expect("accept task");
-                parked_rx.recv().expect("timer task");
-                let cost = window(secs);
-                let _ = done_tx.send(());
-                cost
-            })
+            window_beside(
+                || {
+                    let _ = rt.block_on(done_rx);
+                },
+                &parked,
+                secs,
+                || {
+                    let _ = done_tx.send(());
+                },
+            )
         }
         Which::Tokio => {
             let rt = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()?;
             let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
-            let _accept = rt.spawn(async move {
-                parked_tx.send(()).expect("main waits");
-                let _ = listener.accept().await;
-            });
-            let _timer = rt.spawn(async move {
-                tx2.send(()).expect("main waits");
-                tokio::time::sleep(TIMER).await;
-            });
+            let parked = spawn_idle_tasks(
+                |t| drop(rt.spawn(t)),
+                async move { drop(listener.accept().await) },
+                async { tokio::time::sleep(TIMER).await },
+            );
             let (done_tx, done_rx) = tokio::sync::oneshot::channel::<()>();
-            std::thread::scope(|s| {
-                s.spawn(|| rt.block_on(done_rx));
-                parked_rx.recv().expect("accept task");
-                parked_rx.recv().expect("timer task");
-                let cost = window(secs);
-                let _ = done_tx.send(());
-                cost
-            })
+            window_beside(
+                || {
+                    let _ = rt.block_on(done_rx);
+                },
+                &parked,
+                secs,
+                || {
+                    let _ = done_tx.send(());
+                },
+            )
         }
-        Which::Smol => {
-            drop((parked_tx, tx2, parked_rx));
-            return measure(Which::Smol, 1, secs, false);
-        }
+        Which::Smol => return measure(Which::Smol, 1, secs, false),
     };
     Ok(cost)
 }
 
-/// The same threshold `Runtimes::new` uses.
-fn slow_poll_threshold() -> Option<Duration> {
-    match std::env::var("RUNTIME_SLOW_POLL").as_deref() {
-        Ok("off") => None,
-        _ => Some(Duration::from_millis(100)),
-    }
+/// Runs `block_on` on a second thread, waits for the two tasks to park,
+/// measures one window, then calls `done` (which must make `block_on`
+/// return) and joins the thread.
+fn window_beside(
+    block_on: impl FnOnce() + Send,
+    parked: &Receiver<()>,
+    secs: f64,
+    done: impl FnOnce(),
+) -> Cost {
+    std::thread::scope(|s| {
+        s.spawn(block_on);
+        wait_parked(parked);
+        let cost = window(secs);
+        done();
+        cost
+    })
 }
 
 struct Args {
@@ -293,24 +309,18 @@ fn parse_args() -> Result<Args, String> {
 
 /// Runs one window of `which` in a child process.
 fn measure_in_child(which: Which, args: &Args) -> Result<Cost, String> {
-    let exe = std::env::current_exe().map_err(|e| format!("current_exe: {e}"))?;
-    let out = std::process::Command::new(exe)
-        .args(["--only", which.name()])
-        .args(["--workers", &args.workers.to_string()])
-        .args(["--secs", &args.secs.to_string()])
-        .args(args.current.then_some("--current-thread"))
-        .stderr(std::process::Stdio::inherit())
-        .output()
-        .map_err(|e| format!("cannot run the {} child: {e}", which.name()))?;
-    if !out.status.success() {
-        return Err(format!("the {} child failed: {}", which.name(), out.status));
+    let mut child_args = vec![
+        "--workers".to_owned(),
+        args.workers.to_string(),
+        "--secs".to_owned(),
+        args.secs.to_string(),
+    ];
+    if args.current {
+        child_args.push("--current-thread".to_owned());
     }
-    let text = String::from_utf8_lossy(&out.stdout);
-    let fields: Vec<f64> = text
-        .lines()
-        .find_map(|l| l.strip_prefix("cost "))
-        .ok_or(format!("the {} child printed no result", which.name()))?
-        .split_whitespace()
+    let text = child::run_self_for(which, &child_args)?;
+    let fields: Vec<f64> = child::cost_fields(which, &text)?
+        .into_iter()
         .map(|v| v.parse::<f64>())
         .collect::<Result<_, _>>()
         .map_err(|e| format!("bad result from the {} child: {e}", which.name()))?;

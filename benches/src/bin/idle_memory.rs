@@ -27,8 +27,7 @@
 //! runtime (what `ratio` reads) instead of the table.
 
 use benches::countdown::Countdown;
-use benches::report;
-use benches::{SmolPool, Which, DEFAULT_WORKERS};
+use benches::{child, report, SmolPool, Which, DEFAULT_WORKERS};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicIsize, Ordering};
@@ -271,24 +270,14 @@ fn measure_here(which: Which, args: &Args) -> Result<(), String> {
 /// Measures `which` in a child process of its own, so that neither its
 /// heap nor its RSS is affected by the other runtimes' (freed) memory.
 fn measure_in_child(which: Which, args: &Args) -> Result<Cost, String> {
-    let exe = std::env::current_exe().map_err(|e| format!("current_exe: {e}"))?;
-    let out = std::process::Command::new(exe)
-        .args(["--only", which.name()])
-        .args(["--workers", &args.workers.to_string()])
-        .args(["--tasks", &args.tasks.to_string()])
-        .stderr(std::process::Stdio::inherit())
-        .output()
-        .map_err(|e| format!("cannot run the {} child: {e}", which.name()))?;
-    if !out.status.success() {
-        return Err(format!("the {} child failed: {}", which.name(), out.status));
-    }
-    let text = String::from_utf8_lossy(&out.stdout);
-    let fields: Vec<&str> = text
-        .lines()
-        .find_map(|l| l.strip_prefix("cost "))
-        .ok_or(format!("the {} child printed no result", which.name()))?
-        .split_whitespace()
-        .collect();
+    let child_args = [
+        "--workers".to_owned(),
+        args.workers.to_string(),
+        "--tasks".to_owned(),
+        args.tasks.to_string(),
+    ];
+    let text = child::run_self_for(which, &child_args)?;
+    let fields = child::cost_fields(which, &text)?;
     let num = |i: usize| -> Result<f64, String> {
         fields.get(i).and_then(|v| v.parse().ok()).ok_or(format!(
             "bad result from the {} child: {text:?}",

@@ -24,17 +24,21 @@
 //! excludes them) come the same way from the `idle` binary, which measures
 //! each runtime in a child process of its own.
 //!
+//! The `latency` rows (tail latency under background load; unless
+//! `--filter` excludes them) come from the `latency` binary's `--raw`
+//! output, run the same way.
+//!
 //! The `idle_memory` row (unless `--filter` excludes it) comes from the
 //! `idle_memory` binary, run as a subprocess with the same `--workers`
 //! because it needs a counting global allocator. Under `cargo run`, `ratio`
 //! first builds it with the same cargo (`$CARGO`) and profile; otherwise it
 //! must sit next to `ratio`.
 
+use benches::latency::{self, Summary};
 use benches::report::{self, IdleRow, MemoryRow, Row};
 use benches::stats::{fmt_duration, median, process_cpu_time};
-use benches::{workloads, Runtimes, Which, Workload, DEFAULT_WORKERS};
-use std::path::PathBuf;
-use std::process::{Command, ExitCode};
+use benches::{child, workloads, Runtimes, Which, Workload, DEFAULT_WORKERS};
+use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 struct Args {
@@ -139,41 +143,6 @@ fn measure(w: &Workload, args: &Args) -> std::io::Result<Row> {
 /// Parked tasks per runtime for the `idle_memory` row.
 const IDLE_TASKS: usize = 500_000;
 
-/// Builds (under `cargo run`) and runs the sibling binary `name` with
-/// `args`; returns its stdout.
-fn run_sibling(name: &str, args: &[String]) -> Result<String, String> {
-    let exe = std::env::current_exe().map_err(|e| format!("current_exe: {e}"))?;
-    let dir = exe.parent().ok_or("ratio has no parent directory")?;
-    let bin: PathBuf = dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
-    if let Some(cargo) = std::env::var_os("CARGO") {
-        let mut build = Command::new(cargo);
-        build.args(["build", "--quiet", "-p", "benches", "--bin", name]);
-        if dir.file_name().is_some_and(|d| d == "release") {
-            build.arg("--release");
-        }
-        let status = build.status().map_err(|e| format!("cargo build: {e}"))?;
-        if !status.success() {
-            return Err(format!("building {name} failed: {status}"));
-        }
-    }
-    if !bin.exists() {
-        return Err(format!(
-            "{} not found: run `cargo build --release -p benches --bin {name}` first",
-            bin.display()
-        ));
-    }
-    eprintln!("{name}: running {}", bin.display());
-    let out = Command::new(&bin)
-        .args(args)
-        .stderr(std::process::Stdio::inherit())
-        .output()
-        .map_err(|e| format!("running {}: {e}", bin.display()))?;
-    if !out.status.success() {
-        return Err(format!("{name} failed: {}", out.status));
-    }
-    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
-}
-
 /// Runs `idle_memory --raw`.
 fn idle_memory(workers: usize) -> Result<MemoryRow, String> {
     let args = ["--raw", "--workers", &workers.to_string()]
@@ -181,8 +150,19 @@ fn idle_memory(workers: usize) -> Result<MemoryRow, String> {
         .map(str::to_owned)
         .chain(["--tasks".to_owned(), IDLE_TASKS.to_string()])
         .collect::<Vec<_>>();
-    let out = run_sibling("idle_memory", &args)?;
+    let out = child::run_sibling("idle_memory", &args)?;
     MemoryRow::parse(&out).ok_or_else(|| "idle_memory printed no result".to_owned())
+}
+
+/// Runs `latency --raw` (7 reps of the default shape, a few seconds).
+fn tail_latency(workers: usize) -> Result<[Summary; 3], String> {
+    let args = [
+        "--raw".to_owned(),
+        "--workers".to_owned(),
+        workers.to_string(),
+    ];
+    let out = child::run_sibling("latency", &args)?;
+    Summary::parse(&out).ok_or_else(|| "latency printed no result".to_owned())
 }
 
 /// Runs `idle --raw` (3 reps of a 3 s window per runtime, about 30 s).
@@ -192,7 +172,7 @@ fn idle(workers: usize) -> Result<IdleRow, String> {
         "--workers".to_owned(),
         workers.to_string(),
     ];
-    let out = run_sibling("idle", &args)?;
+    let out = child::run_sibling("idle", &args)?;
     IdleRow::parse(&out).ok_or_else(|| "idle printed no result".to_owned())
 }
 
@@ -214,7 +194,8 @@ fn main() -> ExitCode {
     // asks for the memory row alone.
     let idle_cost =
         wanted("idle") && args.only.is_none() && args.filter.as_deref() != Some("idle_memory");
-    if selected.is_empty() && !memory && !idle_cost {
+    let tail = wanted("latency") && args.only.is_none();
+    if selected.is_empty() && !memory && !idle_cost && !tail {
         eprintln!("no workload matches {:?}", args.filter);
         return ExitCode::FAILURE;
     }
@@ -231,6 +212,7 @@ fn main() -> ExitCode {
     // A failure here still prints the timing table (and then fails).
     let memory_row = memory.then(|| idle_memory(args.workers));
     let idle_row = idle_cost.then(|| idle(args.workers));
+    let tail_rows = tail.then(|| tail_latency(args.workers));
     if let Some(which) = args.only {
         let i = Which::ALL
             .iter()
@@ -275,6 +257,23 @@ fn main() -> ExitCode {
         }
         Some(Err(e)) => {
             eprintln!("idle_memory: {e}");
+            return ExitCode::FAILURE;
+        }
+        None => {}
+    }
+    match tail_rows {
+        Some(Ok(rows)) => {
+            println!(
+                "\ntail latency under 50% background load (the `latency` binary; \
+                 ratio = peer / runtime; > 1.00: runtime's round trip is shorter):\n"
+            );
+            print!(
+                "{}",
+                latency::table(&latency::Config::new(args.workers), &rows)
+            );
+        }
+        Some(Err(e)) => {
+            eprintln!("latency: {e}");
             return ExitCode::FAILURE;
         }
         None => {}

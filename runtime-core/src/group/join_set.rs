@@ -20,7 +20,7 @@
 //! leaves its awaitables running).
 
 use crate::scheduler::Handle;
-use crate::task::{AbortHandle, JoinError, Task, TaskId};
+use crate::task::{AbortHandle, JoinError, LocalSet, Task, TaskId};
 use futures_util::stream::{FuturesUnordered, StreamExt};
 use std::fmt;
 use std::future::{poll_fn, Future};
@@ -303,6 +303,57 @@ impl<T: Send + 'static> JoinSet<T> {
     {
         let handle = Handle::current_for("runtime::JoinSet::spawn_blocking");
         self.insert(handle.spawn_blocking(f))
+    }
+}
+
+impl<T: 'static> JoinSet<T> {
+    /// Spawns a local task (a future that need not be `Send`) as a member
+    /// of the set, on the `LocalSet` current on this thread (see
+    /// [`spawn_local`](crate::task::spawn_local)): Tokio's
+    /// `JoinSet::spawn_local`.
+    ///
+    /// ```
+    /// use std::rc::Rc;
+    /// let rt = runtime_core::scheduler::Builder::new_current_thread().build().unwrap();
+    /// rt.block_on(async {
+    ///     let shared = Rc::new(10);
+    ///     let mut set = runtime_core::group::JoinSet::new();
+    ///     for i in 0..3 {
+    ///         let shared = shared.clone();
+    ///         set.spawn_local(async move { *shared + i });
+    ///     }
+    ///     let mut sum = 0;
+    ///     while let Some(n) = set.join_next().await {
+    ///         sum += n.unwrap();
+    ///     }
+    ///     assert_eq!(sum, 33);
+    /// });
+    /// ```
+    ///
+    /// # Panics
+    /// Outside a `LocalSet` or a current-thread runtime's `block_on`.
+    #[track_caller]
+    pub fn spawn_local<F>(&mut self, future: F) -> AbortHandle
+    where
+        F: Future<Output = T> + 'static,
+    {
+        let location = Location::caller();
+        self.insert(crate::task::spawn_local_inner(
+            future,
+            None,
+            location,
+            "runtime::JoinSet::spawn_local",
+        ))
+    }
+
+    /// Spawns a local task on `local` as a member of the set; it runs when
+    /// `local` is next polled.
+    #[track_caller]
+    pub fn spawn_local_on<F>(&mut self, future: F, local: &LocalSet) -> AbortHandle
+    where
+        F: Future<Output = T> + 'static,
+    {
+        self.insert(local.spawn_local(future))
     }
 }
 

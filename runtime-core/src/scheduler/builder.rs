@@ -199,6 +199,9 @@ impl Builder {
     /// setting is out of range, or the OS error if a thread cannot start.
     pub fn build(&mut self) -> io::Result<Runtime> {
         let num_workers = self.validate()?;
+        // Local tasks' unseen failures follow the policy of the runtime
+        // polling their set (`task/local/shared.rs`).
+        crate::task::set_runtime_policy_hook(apply_current_policy);
         let (drivers, driver_thread) = Drivers::start(self.io_driver.as_ref(), &self.thread_name)?;
         if self.flavor == Flavor::CurrentThread {
             // The test clock (`time::pause`) works on this flavour only.
@@ -290,4 +293,16 @@ impl Builder {
             }
         }
     }
+}
+
+/// Applies the unhandled-failure policy of the runtime current on this
+/// thread; `false` if there is none.
+fn apply_current_policy(report: &dyn Fn() -> crate::diagnostics::Report) -> bool {
+    super::context::with_current_handle(|handle| match handle {
+        Some(handle) => {
+            handle.shared.unhandled_failure(report);
+            true
+        }
+        None => false,
+    })
 }

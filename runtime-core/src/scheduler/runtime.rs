@@ -8,7 +8,7 @@ use crate::coop;
 use crate::loom::sync::atomic::{fence, AtomicBool, Ordering::*};
 use crate::loom::sync::Arc;
 use crate::loom::thread::JoinHandle;
-use crate::task::Task;
+use crate::task::{LocalSet, Task};
 use std::future::Future;
 use std::io;
 use std::pin::pin;
@@ -264,9 +264,16 @@ fn block_on_multi_thread<F: Future>(shared: &Shared, future: F) -> F::Output {
 /// The current-thread flavor: this thread runs the runtime's tasks while it
 /// waits for `future`. If another thread is already doing so, this one just
 /// waits for its future (and takes over the core if it is released).
+///
+/// The call also runs an implicit `LocalSet`, current on this thread for
+/// the whole call, so `spawn_local` works in the future and in the tasks
+/// this thread runs; its local tasks still pending at return are cancelled
+/// here when `local` drops, after the future (`task/local/mod.rs`).
 fn block_on_current_thread<F: Future>(handle: &Handle, future: F) -> F::Output {
     let shared = &handle.shared;
-    let mut future = pin!(future);
+    let local = LocalSet::new();
+    let _local = local.enter();
+    let mut future = pin!(local.run_until(future));
     let main = std::sync::Arc::new(MainWaker {
         woken: AtomicBool::new(true),
         unparker: shared.remotes[0].unparker.clone(),

@@ -51,6 +51,25 @@ impl Builder {
         handle.spawn_inner(future, self.name.map(Into::into), location)
     }
 
+    /// Spawns a local task (a future that need not be `Send`) on the
+    /// `LocalSet` current on this thread; see [`super::spawn_local`].
+    ///
+    /// # Panics
+    /// Outside a `LocalSet` or a current-thread runtime's `block_on`.
+    #[track_caller]
+    pub fn spawn_local<F>(self, future: F) -> Task<F::Output>
+    where
+        F: Future + 'static,
+        F::Output: 'static,
+    {
+        super::spawn_local_inner(
+            future,
+            self.name.map(Into::into),
+            Location::caller(),
+            "runtime::task::Builder::spawn_local",
+        )
+    }
+
     /// Spawns the task on `handle`'s runtime.
     #[track_caller]
     pub fn spawn_on<F>(self, future: F, handle: &Handle) -> Task<F::Output>

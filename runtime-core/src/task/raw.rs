@@ -143,7 +143,10 @@ pub(crate) struct RawTask {
 // SAFETY: a task is shared between threads only through its atomic state
 // protocol; the future and output inside are `Send`, enforced at
 // construction (`RawTask::new` requires `F: Send, F::Output: Send` via the
-// spawn functions' bounds), and the scheduler is `Send + Sync`.
+// spawn functions' bounds), and the scheduler is `Send + Sync`. The one
+// exception, local tasks (`RawTask::new_local`), keeps its future on the
+// owning thread by the protocol of `task/local/mod.rs`: only the header
+// crosses threads, and the future is polled and dropped where it was made.
 unsafe impl Send for RawTask {}
 // SAFETY: as above; `&RawTask` only gives access to the header, whose fields
 // are atomics, a mutex, immutable data, or cells guarded by the protocol.
@@ -167,6 +170,34 @@ impl RawTask {
         RawTask::new_stamped(future, scheduler, id, name, location, refs, 0)
     }
 
+    /// Allocates a local task (`spawn_local`): as [`new`](Self::new), for a
+    /// future and output that need not be `Send`.
+    ///
+    /// # Safety
+    /// The caller's scheduler must poll the task, and complete it (cancel it
+    /// if it must), only on the thread calling this, and must complete it
+    /// before that thread could stop owning it, so that the last reference,
+    /// wherever it is released, never finds the future still in the stage
+    /// (`dealloc` would drop it there). If `F::Output` is not `Send`, the
+    /// output must be dropped or read on this thread too (the `Task<T>`
+    /// handle is `!Send` then; a completer that finds no join interest
+    /// drops it on the polling thread).
+    pub(crate) unsafe fn new_local<F, S>(
+        future: F,
+        scheduler: S,
+        id: TaskId,
+        name: Option<Box<str>>,
+        location: &'static Location<'static>,
+        refs: usize,
+    ) -> RawTask
+    where
+        F: Future + 'static,
+        F::Output: 'static,
+        S: Schedule,
+    {
+        RawTask::alloc(future, scheduler, id, name, location, refs, 0)
+    }
+
     /// [`new`](Self::new), recording the runtime's coarse clock at spawn.
     pub(crate) fn new_stamped<F, S>(
         future: F,
@@ -180,6 +211,25 @@ impl RawTask {
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
+        S: Schedule,
+    {
+        RawTask::alloc(future, scheduler, id, name, location, refs, spawned_ms)
+    }
+
+    /// The allocation itself; the `Send` requirements (or the local-task
+    /// contract) are the callers'.
+    fn alloc<F, S>(
+        future: F,
+        scheduler: S,
+        id: TaskId,
+        name: Option<Box<str>>,
+        location: &'static Location<'static>,
+        refs: usize,
+        spawned_ms: u32,
+    ) -> RawTask
+    where
+        F: Future + 'static,
+        F::Output: 'static,
         S: Schedule,
     {
         let cell = Box::new(Cell {
@@ -366,8 +416,8 @@ impl std::fmt::Debug for Notified {
 
 fn vtable<F, S>() -> &'static Vtable
 where
-    F: Future + Send + 'static,
-    F::Output: Send + 'static,
+    F: Future + 'static,
+    F::Output: 'static,
     S: Schedule,
 {
     &Vtable {

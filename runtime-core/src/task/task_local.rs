@@ -26,13 +26,72 @@
 //! current `contextvars` context into the new task instead; to get that,
 //! capture the value and scope the spawned future again:
 //! `spawn(KEY.scope(KEY.get(), child))`.
+//!
+//! Local tasks (`spawn_local`) follow the same rule, although their
+//! `LocalSet` polls them inside its own poll, where a scope around the set
+//! would be on the stack: the set runs each local poll in a *hidden
+//! region* ([`hidden`]), a per-thread generation number recorded with
+//! every value entered. A value is visible only in the generation it was
+//! entered in, so the values set around the set are invisible to its
+//! tasks, scopes entered by a local task are visible to it, and the outer
+//! values are back when the region ends.
 
-use std::cell::RefCell;
+use crate::loom::thread_local_const;
+use std::cell::{Cell, RefCell};
 use std::error::Error;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
+
+/// A key's thread-local slot: the value of the scope being polled on this
+/// thread, if any, and the hidden-region generation it was set in.
+#[doc(hidden)]
+pub struct Slot<T> {
+    value: Option<T>,
+    generation: u64,
+}
+
+impl<T> Slot<T> {
+    #[doc(hidden)]
+    pub const EMPTY: Slot<T> = Slot {
+        value: None,
+        generation: 0,
+    };
+}
+
+thread_local_const! {
+    /// The hidden region this thread is in (0: none). A value is visible
+    /// only in the region it was set in.
+    static GENERATION: Cell<u64> = Cell::new(0);
+    /// The last region number handed out on this thread.
+    static LAST_GENERATION: Cell<u64> = Cell::new(0);
+}
+
+fn generation() -> u64 {
+    GENERATION.try_with(Cell::get).unwrap_or(0)
+}
+
+/// Runs `f` with every task-local value set so far on this thread hidden:
+/// scopes entered inside `f` are visible in it as usual, and the hidden
+/// values are back when `f` returns or unwinds. A `LocalSet` polls each of
+/// its tasks this way, so a scope around the set is not seen by the tasks
+/// (they are separate futures, like spawned tasks).
+pub(crate) fn hidden<R>(f: impl FnOnce() -> R) -> R {
+    struct Restore(u64);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            let _ = GENERATION.try_with(|g| g.set(self.0));
+        }
+    }
+    let next = LAST_GENERATION.with(|last| {
+        let next = last.get() + 1;
+        last.set(next);
+        next
+    });
+    let _restore = Restore(GENERATION.with(|g| g.replace(next)));
+    f()
+}
 
 /// Declares task-local values: each `static NAME: T;` becomes a
 /// [`LocalKey<T>`](crate::task::LocalKey) that is set for the duration of a
@@ -87,8 +146,8 @@ macro_rules! __task_local_key {
         $(#[$attr])*
         $vis static $name: $crate::task::LocalKey<$t> = {
             ::std::thread_local! {
-                static __TASK_LOCAL_SLOT: ::std::cell::RefCell<::std::option::Option<$t>> =
-                    const { ::std::cell::RefCell::new(::std::option::Option::None) };
+                static __TASK_LOCAL_SLOT: ::std::cell::RefCell<$crate::task::__TaskLocalSlot<$t>> =
+                    const { ::std::cell::RefCell::new($crate::task::__TaskLocalSlot::EMPTY) };
             }
             $crate::task::LocalKey::__new(__TASK_LOCAL_SLOT, ::std::stringify!($name))
         };
@@ -103,16 +162,13 @@ macro_rules! __task_local_key {
 /// [`with`](Self::with), [`get`](Self::get) or their `try_` forms, which
 /// return [`AccessError`] outside a scope instead of panicking.
 pub struct LocalKey<T: 'static> {
-    slot: std::thread::LocalKey<RefCell<Option<T>>>,
+    slot: std::thread::LocalKey<RefCell<Slot<T>>>,
     name: &'static str,
 }
 
 impl<T: 'static> LocalKey<T> {
     #[doc(hidden)]
-    pub const fn __new(
-        slot: std::thread::LocalKey<RefCell<Option<T>>>,
-        name: &'static str,
-    ) -> Self {
+    pub const fn __new(slot: std::thread::LocalKey<RefCell<Slot<T>>>, name: &'static str) -> Self {
         Self { slot, name }
     }
 
@@ -192,8 +248,14 @@ impl<T: 'static> LocalKey<T> {
         let err = AccessError { name: self.name };
         self.slot
             .try_with(|cell| {
-                let value = cell.borrow();
-                value.as_ref().map(f).ok_or(err)
+                let slot = cell.borrow();
+                match &slot.value {
+                    // A value set outside the current hidden region (a
+                    // scope around a `LocalSet`, seen from its tasks) is
+                    // not this task's.
+                    Some(value) if slot.generation == generation() => Ok(f(value)),
+                    _ => Err(err),
+                }
             })
             .unwrap_or(Err(err))
     }
@@ -240,14 +302,19 @@ impl<T: 'static> LocalKey<T> {
     }
 
     fn try_enter<'a>(&'static self, slot: &'a mut Option<T>) -> Result<Entered<'a, T>, EnterError> {
-        self.slot
+        let prev_generation = self
+            .slot
             .try_with(|cell| {
                 let mut current = cell.try_borrow_mut().map_err(|_| EnterError::Borrowed)?;
-                std::mem::swap(slot, &mut *current);
-                Ok(())
+                std::mem::swap(slot, &mut current.value);
+                Ok(std::mem::replace(&mut current.generation, generation()))
             })
             .map_err(|_| EnterError::Destroyed)??;
-        Ok(Entered { key: self, slot })
+        Ok(Entered {
+            key: self,
+            slot,
+            prev_generation,
+        })
     }
 }
 
@@ -269,6 +336,8 @@ enum EnterError {
 struct Entered<'a, T: 'static> {
     key: &'static LocalKey<T>,
     slot: &'a mut Option<T>,
+    /// The displaced value's generation, restored with it.
+    prev_generation: u64,
 }
 
 impl<T: 'static> Drop for Entered<'_, T> {
@@ -278,10 +347,11 @@ impl<T: 'static> Drop for Entered<'_, T> {
         // any that ran inside the scope has returned (a `Ref` cannot escape
         // its closure). The thread-local is alive: it was when we entered,
         // and it is destroyed only after the code on this thread returns.
-        let _ = self
-            .key
-            .slot
-            .try_with(|cell| std::mem::swap(self.slot, &mut *cell.borrow_mut()));
+        let _ = self.key.slot.try_with(|cell| {
+            let mut current = cell.borrow_mut();
+            std::mem::swap(self.slot, &mut current.value);
+            current.generation = self.prev_generation;
+        });
     }
 }
 

@@ -192,3 +192,46 @@ case!(blocked_worker_does_not_stop_the_other, LIMIT, {
         }
     });
 });
+
+// The same with a task *woken* by the blocker just before it blocks: the
+// wake goes to the blocked worker's LIFO slot, which the other worker must
+// still get to.
+case!(task_woken_by_a_blocker_still_runs, LIMIT, {
+    let rt = build(Flavor::Workers(2));
+    let polled = Arc::new(AtomicBool::new(false));
+    let woke = Arc::new(AtomicBool::new(false));
+    let blocker = rt.spawn({
+        let (polled, woke) = (polled.clone(), woke.clone());
+        async move {
+            let (tx, rx) = runtime::sync::oneshot::channel::<()>();
+            let receiver = runtime::spawn({
+                let (polled, woke) = (polled.clone(), woke.clone());
+                async move {
+                    polled.store(true, SeqCst);
+                    rx.await.expect("oneshot");
+                    woke.store(true, SeqCst);
+                }
+            });
+            while !polled.load(SeqCst) {
+                runtime::yield_now().await;
+            }
+            // Let the receiver reach its await (it set `polled` just before).
+            runtime::time::sleep(Duration::from_millis(5)).await;
+            tx.send(()).expect("send");
+            let start = Instant::now();
+            let mut slices = 0;
+            while !woke.load(SeqCst) && start.elapsed() < Duration::from_secs(3) {
+                std::thread::sleep(Duration::from_millis(300));
+                slices += 1;
+            }
+            (woke.load(SeqCst), slices, start.elapsed(), receiver)
+        }
+    });
+    let (ran, slices, blocked, receiver) = support::block_on_plain(blocker).expect("blocker task");
+    eprintln!(
+        "task_woken_by_a_blocker: woken task ran while its waker's worker was blocked: {ran} \
+         ({slices} slices of 300 ms, {blocked:?})"
+    );
+    assert!(ran, "the woken task waited for the blocked worker");
+    support::block_on_plain(receiver).expect("receiver task");
+});

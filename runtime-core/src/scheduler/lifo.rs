@@ -12,38 +12,53 @@
 //! - **Who writes a task into it**: only the owner, the thread holding the
 //!   worker's core ([`push`](LifoSlot::push)). Nobody else ever writes a
 //!   non-null value.
-//! - **Who takes a task out**: the owner ([`pop`](LifoSlot::pop), and the
-//!   swap in `push` when the slot is full), and any other thread
-//!   ([`take`](LifoSlot::take): the watchdog's rescue, the shutdown
-//!   drains).
+//! - **Who takes a task out**: the owner, with a `swap(null)`
+//!   ([`pop`](LifoSlot::pop)) or the `swap(new)` of a `push` into a full
+//!   slot; anyone else ([`take`](LifoSlot::take): the watchdog's rescue,
+//!   the shutdown drains) with a `compare_exchange(p, null)` of the
+//!   pointer `p` it loaded. So a thread other than the owner writes only
+//!   when it takes a task: it never writes over a value it did not read.
 //!
-//! Every removal of a task is one `swap(null)` (or `swap(new)` in `push`),
-//! a read-modify-write. The read-modify-writes of one location form a
-//! total order in which each reads the value the previous one wrote, so a
-//! pointer written into the slot is read by exactly one of them: whichever
-//! comes first gets the `Notified`, every later one reads null (or the
-//! pointer of a later push). A task is therefore run (or dropped) exactly
-//! once, by exactly one thread, whoever races.
+//! **Exactly once.** Every removal of a task is a read-modify-write (a
+//! swap, or a successful compare-exchange). The read-modify-writes of one
+//! location are totally ordered, each reading the value the write before it
+//! left, so the pointer one push wrote is read by exactly one of them:
+//! whichever comes first gets that `Notified`; every later one reads null,
+//! or the pointer of a later push (and a compare-exchange expecting the old
+//! value fails, or, if the same task was pushed again, takes the *new*
+//! push's `Notified`, which is what the slot held: the pointer value stands
+//! for "the `Notified` in the slot now", so an A-B-A is harmless). A task
+//! is therefore run (or dropped) exactly once, by one thread, whoever races.
 //!
-//! The owner's two fast paths use a plain load instead, and stay correct
-//! because only the owner writes non-null values:
+//! **The owner's fast paths** use a plain load instead, and stay correct
+//! because only the owner writes a task, and others write only to take one:
 //!
 //! - `push` into an empty slot: the owner loads null, then stores the
-//!   task. Between the two nobody else can make the slot non-null, so the
-//!   store overwrites nothing; a concurrent `take` that read null wrote
-//!   null and is ordered before the store.
+//!   task. While the slot is null nobody else writes to it (there is
+//!   nothing to take), so the store overwrites nothing.
 //! - `pop` of an empty slot: the owner loads null and returns `None`. By
 //!   coherence its load reads its own latest write or a later one; if that
 //!   is null, its last task was taken by someone else, who owns it now.
 //!
-//! If the load sees a task, the owner goes through the swap like everyone
-//! else. So the hot path of a ping-pong hand-off (push into an empty slot,
-//! pop the task) costs one plain store and one swap on a cache line only
-//! this worker writes, instead of a plain `Option` write and read.
+//! If the load sees a task, the owner goes through the swap. The hot path
+//! of a ping-pong hand-off (push into an empty slot, pop the task) costs
+//! one plain store and one swap on a cache line only this worker writes,
+//! where a plain `Option` cost a write and a read.
+//!
+//! Why the others compare-exchange instead of swapping: with a blind
+//! `swap(null)`, a taker could write null into an empty slot, and the
+//! argument for the owner's plain store would have to order that write
+//! against it. In the C++ memory model that still works (the swap reads
+//! the last value before its own write, so a plain store after it is
+//! later in the modification order), but loom models the modification
+//! order as a partial order and lets a later load read the taker's stale
+//! null over the owner's store: the model "lost" a task that cannot be lost
+//! (docs/testing.md, `lifo_rescue`). With compare-exchange the case does not
+//! arise, in loom or on hardware, and the takers are off the hot path.
 //!
 //! Ordering: the task goes in with `Release` (store or swap) and comes out
-//! with `Acquire` swaps, so whoever takes it sees everything the owner did
-//! before pushing it, as with a queue.
+//! with `Acquire`, so whoever takes it sees everything the owner did before
+//! pushing it, as with a queue.
 //!
 //! The loom models are `loom-tests/tests/lifo_rescue.rs`.
 
@@ -69,8 +84,9 @@ impl LifoSlot {
     pub(crate) fn push(&self, task: Notified) -> Option<Notified> {
         let new = task.into_ptr();
         if self.task.load(Relaxed).is_null() {
-            // Only the owner makes the slot non-null: it stays null until
-            // this store (see the module doc).
+            // Only the owner makes the slot non-null, and nobody else
+            // writes to an empty slot: it stays null until this store (see
+            // the module doc).
             self.task.store(new, Release);
             return None;
         }
@@ -89,14 +105,27 @@ impl LifoSlot {
         if self.task.load(Relaxed).is_null() {
             return None;
         }
-        self.take()
-    }
-
-    /// Takes the slot's task, from any thread.
-    pub(crate) fn take(&self) -> Option<Notified> {
         let prev = self.task.swap(ptr::null_mut(), Acquire);
         // SAFETY: as in `push`: this swap alone read `prev` out of the slot.
         unsafe { Notified::from_ptr(prev) }
+    }
+
+    /// Takes the slot's task, from any thread: a compare-exchange of the
+    /// pointer it loaded, so it writes only when it takes a task.
+    pub(crate) fn take(&self) -> Option<Notified> {
+        let mut current = self.task.load(Acquire);
+        while !current.is_null() {
+            match self
+                .task
+                .compare_exchange(current, ptr::null_mut(), Acquire, Acquire)
+            {
+                // SAFETY: as in `push`: this compare-exchange alone read
+                // `current` out of the slot and replaced it.
+                Ok(taken) => return unsafe { Notified::from_ptr(taken) },
+                Err(now) => current = now,
+            }
+        }
+        None
     }
 
     /// Whether the slot holds a task. Exact for the owner; for anyone else

@@ -192,3 +192,73 @@ case!(blocked_worker_does_not_stop_the_other, LIMIT, {
         }
     });
 });
+
+// The same with a task *woken* by the blocker just before it blocks: the
+// wake goes to the blocked worker's LIFO slot, which no other worker steals
+// from. The watchdog thread takes it out and hands it to the other worker
+// (runtime-core/src/scheduler/lifo.rs; README "Rescuing the LIFO slot"),
+// with slow-poll reports on (the default) and off. Found by this case: the
+// woken task used to wait for the whole blocking poll (3 s here).
+fn task_woken_by_a_blocker(rt: runtime::Runtime, label: &str) {
+    let polled = Arc::new(AtomicBool::new(false));
+    let woke = Arc::new(AtomicBool::new(false));
+    let blocker = rt.spawn({
+        let (polled, woke) = (polled.clone(), woke.clone());
+        async move {
+            let (tx, rx) = runtime::sync::oneshot::channel::<()>();
+            let receiver = runtime::spawn({
+                let (polled, woke) = (polled.clone(), woke.clone());
+                async move {
+                    polled.store(true, SeqCst);
+                    rx.await.expect("oneshot");
+                    woke.store(true, SeqCst);
+                    Instant::now()
+                }
+            });
+            while !polled.load(SeqCst) {
+                runtime::yield_now().await;
+            }
+            // Let the receiver reach its await (it set `polled` just before).
+            runtime::time::sleep(Duration::from_millis(5)).await;
+            let sent = Instant::now();
+            tx.send(()).expect("send");
+            // Block this worker in 300 ms slices until the woken task ran
+            // (so a slow CPU hand-off does not fail the case), 3 s at most.
+            let mut slices = 0;
+            while !woke.load(SeqCst) && sent.elapsed() < Duration::from_secs(3) {
+                std::thread::sleep(Duration::from_millis(300));
+                slices += 1;
+            }
+            (woke.load(SeqCst), slices, sent, receiver)
+        }
+    });
+    let (ran, slices, sent, receiver) = support::block_on_plain(blocker).expect("blocker task");
+    let rescues: u64 = rt
+        .handle()
+        .metrics()
+        .per_worker
+        .iter()
+        .map(|w| w.lifo_rescues)
+        .sum();
+    let ran_at = support::block_on_plain(receiver).expect("receiver task");
+    eprintln!(
+        "task_woken_by_a_blocker ({label}): the woken task ran while its waker's worker was \
+         blocked: {ran} ({slices} slices of 300 ms; it ran {:?} after the wake; LIFO rescues: \
+         {rescues})",
+        ran_at.saturating_duration_since(sent)
+    );
+    assert!(ran, "{label}: the woken task waited for the blocked worker");
+}
+
+case!(task_woken_by_a_blocker_still_runs, LIMIT, {
+    task_woken_by_a_blocker(build(Flavor::Workers(2)), "slow-poll reports on");
+});
+
+case!(task_woken_by_a_blocker_runs_with_reports_off, LIMIT, {
+    let rt = runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .slow_poll_threshold(None)
+        .build()
+        .expect("build runtime");
+    task_woken_by_a_blocker(rt, "slow-poll reports off");
+});

@@ -10,6 +10,7 @@
 //!   registry) to spawn real tasks on and run them by hand;
 //! - [`park`]: the worker parker and `block_on_thread`;
 //! - [`idle`]: the idle accounting and the watchdog's sleep;
+//! - [`lifo`]: a worker's LIFO slot and the watchdog's rescue of it;
 //! - [`time`]: the time driver with the manual clock it has under loom;
 //! - [`cancel`]: the cancellation token's callback registration.
 
@@ -200,6 +201,81 @@ pub mod task {
         pub fn queued(&self) -> usize {
             self.shared.queue.lock().len()
         }
+
+        /// Takes the first queued `Notified` out of the run queue, to move
+        /// it through a LIFO slot by hand ([`super::lifo`]).
+        pub fn take_queued(&self) -> Option<super::lifo::Queued> {
+            let next = self.shared.queue.lock().pop_front();
+            next.map(super::lifo::Queued)
+        }
+    }
+}
+
+pub mod lifo {
+    //! A worker's LIFO slot (`scheduler/lifo.rs`) holding real `Notified`s
+    //! taken from a [`TestScheduler`](super::task::TestScheduler), and the
+    //! watchdog's rescue on a real runtime.
+
+    use crate::scheduler::Handle;
+    use crate::task::raw::Notified;
+
+    /// A queued task (one `Notified`: a reference and `SCHEDULED`). Dropping
+    /// it releases the reference without running the task.
+    pub struct Queued(pub(crate) Notified);
+
+    impl Queued {
+        /// The task's id.
+        pub fn id(&self) -> u64 {
+            self.0.id().as_u64()
+        }
+
+        /// Polls the task once (or cancels it, if so requested).
+        pub fn run(self) {
+            self.0.run();
+        }
+    }
+
+    /// See `scheduler/lifo.rs`.
+    pub struct LifoSlot(crate::scheduler::lifo::LifoSlot);
+
+    impl Default for LifoSlot {
+        fn default() -> Self {
+            Self::new()
+        }
+    }
+
+    impl LifoSlot {
+        /// An empty slot.
+        pub fn new() -> LifoSlot {
+            LifoSlot(crate::scheduler::lifo::LifoSlot::new())
+        }
+
+        /// The owner's push: returns the displaced task, if any.
+        pub fn push(&self, task: Queued) -> Option<Queued> {
+            self.0.push(task.0).map(Queued)
+        }
+
+        /// The owner's pop.
+        pub fn pop(&self) -> Option<Queued> {
+            self.0.pop().map(Queued)
+        }
+
+        /// A take from any thread (the rescuer's).
+        pub fn take(&self) -> Option<Queued> {
+            self.0.take().map(Queued)
+        }
+
+        /// Whether the slot is empty.
+        pub fn is_empty(&self) -> bool {
+            self.0.is_empty()
+        }
+    }
+
+    /// One watchdog rescue of worker `worker`'s LIFO slot (`lifo::rescue`):
+    /// moves its task, if any, to the injector and wakes a parked worker.
+    /// Under loom no watchdog thread runs; a model calls this instead.
+    pub fn rescue(handle: &Handle, worker: usize) -> bool {
+        crate::scheduler::lifo::rescue(&handle.shared, worker)
     }
 }
 

@@ -5,6 +5,7 @@ use super::blocking::BlockingPool;
 use super::driver::{Drivers, IoDriverFactory};
 use super::failure::Policy;
 use super::idle::{Idle, MAX_WORKERS};
+use super::lifo::LifoSlot;
 use super::park::Parker;
 use super::queue::{Injector, Worker};
 use super::shared::{Remote, Shared};
@@ -14,6 +15,7 @@ use super::{Config, Flavor, Handle, Runtime};
 use crate::loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering::Relaxed};
 use crate::loom::sync::{Arc, Mutex};
 use crate::task::registry::Registry;
+use crossbeam_utils::CachePadded;
 use std::io;
 use std::time::Duration;
 
@@ -134,7 +136,10 @@ impl Builder {
     }
 
     /// Turns off the LIFO slot optimisation (a task woken by the running task
-    /// runs next on the same worker).
+    /// runs next on the same worker). With the slot on, a task left in it
+    /// while its worker is stuck in a long poll is handed to the other
+    /// workers by the watchdog thread within two of its ticks (under 50 ms
+    /// by default), also when slow-poll reports are off.
     pub fn disable_lifo_slot(&mut self) -> &mut Builder {
         self.lifo_slot = false;
         self
@@ -146,6 +151,13 @@ impl Builder {
     /// when it ends. Cheap enough to leave on: workers do no clock reads for
     /// it; a watchdog thread samples them, and sleeps while every worker is
     /// parked (an idle runtime does not wake up for it).
+    ///
+    /// The same thread rescues the task in the LIFO slot of a worker stuck
+    /// in a poll (see [`disable_lifo_slot`](Self::disable_lifo_slot)); it
+    /// samples every quarter of the threshold, at most every 25 ms, while
+    /// it does. With `None` it keeps running for that alone (no reports, a
+    /// 25 ms tick), unless the runtime has one worker, is current-thread,
+    /// or has the LIFO slot disabled.
     pub fn slow_poll_threshold(&mut self, threshold: Option<Duration>) -> &mut Builder {
         self.slow_poll_threshold = threshold;
         self
@@ -217,6 +229,7 @@ impl Builder {
             remotes.push(Remote {
                 stealer: local.stealer(),
                 unparker: parker.unparker(),
+                lifo: CachePadded::new(LifoSlot::new()),
                 stats: Default::default(),
             });
             cores.push(Box::new(Core::new(index, local, parker)));
@@ -254,13 +267,20 @@ impl Builder {
             fatal: Mutex::new(None),
             block_on_waiters: Mutex::new(Vec::new()),
         });
-        let watchdog = match self.slow_poll_threshold {
-            Some(threshold) if !cfg!(runtime_loom) => Some(Watchdog::start(
+        // The watchdog also rescues LIFO slots of workers stuck in a poll
+        // (`watchdog.rs`, "Rescuing the LIFO slot"), so it runs without
+        // slow-poll reports too wherever there is another worker to hand
+        // the task to.
+        let rescue = self.flavor == Flavor::MultiThread && num_workers >= 2 && self.lifo_slot;
+        let watchdog = match (self.slow_poll_threshold, rescue) {
+            (None, false) => None,
+            _ if cfg!(runtime_loom) => None,
+            (threshold, rescue) => Some(Watchdog::start(
                 shared.clone(),
                 threshold,
+                rescue,
                 format!("{}-watchdog", self.thread_name),
             )?),
-            _ => None,
         };
         let handle = Handle { shared };
         match self.flavor {

@@ -12,6 +12,7 @@ mod dump;
 pub(crate) mod failure;
 mod handle;
 pub(crate) mod idle;
+pub(crate) mod lifo;
 pub(crate) mod park;
 pub(crate) mod queue;
 mod runtime;

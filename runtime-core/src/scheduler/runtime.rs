@@ -138,8 +138,7 @@ impl Runtime {
                 let worker = Rc::new(WorkerContext::new(&shared, core));
                 let _driving = DrivingOrNot::new(worker.clone());
                 shared.shutdown_tasks();
-                while let Some(task) = worker.with_core(|c| c.lifo.take().or_else(|| c.local.pop()))
-                {
+                while let Some(task) = worker.with_core(|c| c.drain_one(&shared)) {
                     drop(task);
                 }
             } else {

@@ -5,6 +5,7 @@ use super::blocking::BlockingPool;
 use super::driver::{DriverThread, Drivers};
 use super::failure::Policy;
 use super::idle::Idle;
+use super::lifo::LifoSlot;
 use super::park::Unparker;
 use super::queue::{retry, Injector, Stealer};
 use super::stats::WorkerStats;
@@ -53,6 +54,10 @@ pub(crate) struct Shared {
 pub(crate) struct Remote {
     pub(crate) stealer: Stealer<Notified>,
     pub(crate) unparker: Unparker,
+    /// The worker's LIFO slot. Only the worker fills it; the watchdog may
+    /// take its task while the worker is stuck in a poll (`lifo.rs`). On
+    /// its own cache line: the worker writes it on every hand-off.
+    pub(crate) lifo: CachePadded<LifoSlot>,
     /// Written only by this worker; on its own cache line.
     pub(crate) stats: CachePadded<WorkerStats>,
 }
@@ -89,8 +94,11 @@ impl Shared {
         if is_yield || !self.config.lifo_slot {
             core.local.push(task);
         } else {
-            match core.lifo.replace(task) {
-                // The slot was empty: nothing became stealable, nobody to wake.
+            match self.remotes[core.index].lifo.push(task) {
+                // The slot was empty: nothing became stealable, nobody to
+                // wake. (If this worker now blocks in its poll, the
+                // watchdog rescues the task: README, "Rescuing the LIFO
+                // slot".)
                 None => return,
                 Some(prev) => core.local.push(prev),
             }

@@ -2,7 +2,8 @@
 //!
 //! Each worker writes only its own `WorkerStats` (Relaxed stores on its own
 //! cache line, no read-modify-write on shared data), so counting costs a few
-//! uncontended stores per poll. Readers (`Handle::metrics`, the slow-poll
+//! uncontended stores per poll. (One exception: `lifo_rescues`, written by
+//! the watchdog alone, rarely.) Readers (`Handle::metrics`, the slow-poll
 //! watchdog) load them whenever they like; a snapshot is not atomic across
 //! counters, which is fine for monitoring.
 
@@ -19,6 +20,10 @@ pub(crate) struct WorkerStats {
     pub(crate) steals: AtomicU64,
     pub(crate) parks: AtomicU64,
     pub(crate) forced_yields: AtomicU64,
+    /// Tasks the watchdog took out of this worker's LIFO slot while the
+    /// worker was stuck in a poll. The one counter another thread writes:
+    /// the watchdog is its only writer.
+    pub(crate) lifo_rescues: AtomicU64,
 }
 
 impl WorkerStats {
@@ -47,6 +52,11 @@ impl WorkerStats {
     #[inline]
     pub(crate) fn parked(&self) {
         bump(&self.parks);
+    }
+
+    /// Called by the watchdog only (the counter's single writer).
+    pub(crate) fn lifo_rescued(&self) {
+        bump(&self.lifo_rescues);
     }
 }
 
@@ -87,6 +97,10 @@ pub struct WorkerMetrics {
     pub local_queue_depth: usize,
     /// Polls that ended because the task spent its cooperative budget.
     pub budget_forced_yields: u64,
+    /// Tasks taken out of this worker's LIFO slot and handed to the other
+    /// workers because this worker was stuck in a long poll (README of the
+    /// scheduler, "Rescuing the LIFO slot").
+    pub lifo_rescues: u64,
 }
 
 impl RuntimeMetrics {
@@ -109,6 +123,7 @@ impl WorkerStats {
             parks: self.parks.load(Relaxed),
             local_queue_depth,
             budget_forced_yields: self.forced_yields.load(Relaxed),
+            lifo_rescues: self.lifo_rescues.load(Relaxed),
         }
     }
 }

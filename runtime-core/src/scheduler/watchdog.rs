@@ -41,6 +41,29 @@
 //!
 //! Task names are looked up through the live-task registry by id, under the
 //! shard lock, so the watchdog never touches a task that may be freed.
+//!
+//! # Rescuing the LIFO slot
+//!
+//! A task woken by the running task waits in that worker's LIFO slot, which
+//! no other worker steals from. If the running task then blocks its worker
+//! (a blocking call, a long computation), the woken task would wait for the
+//! whole poll. So on every pass, for a worker whose `poll_seq` is odd and
+//! unchanged since the previous pass (the same poll has run for at least
+//! one tick), the watchdog takes the slot's task and hands it to the
+//! injector (`lifo::rescue`; the slot's protocol, and why the task still
+//! runs exactly once, is in `lifo.rs`). A task pushed into the slot of a
+//! stuck worker therefore waits less than two ticks. The tick is a quarter
+//! of the threshold, at most [`RESCUE_TICK`] while rescuing, so with the
+//! default 100 ms threshold a rescued task waits under 50 ms.
+//!
+//! Rescuing needs this thread even when slow-poll reports are off
+//! (`slow_poll_threshold(None)`): a multi-thread runtime with two or more
+//! workers and the LIFO slot on starts it anyway, in rescue-only mode (no
+//! reports, tick [`RESCUE_TICK`]). It sleeps while every worker is parked,
+//! as above, so an idle runtime pays nothing for it; a busy one pays
+//! 1 / `RESCUE_TICK` wake-ups a second. With one worker (nobody to hand the
+//! task to), the current-thread flavor, or `disable_lifo_slot`, there is
+//! nothing to rescue.
 
 use super::Shared;
 use crate::diagnostics::{emit, Level, Report, Subject};
@@ -50,6 +73,10 @@ use std::time::{Duration, Instant};
 
 /// The coarse clock's value while the watchdog sleeps: read the real one.
 const STOPPED: u32 = u32::MAX;
+
+/// The longest tick while the watchdog rescues LIFO slots: a task in the
+/// slot of a worker stuck in a poll waits less than two of these.
+pub(crate) const RESCUE_TICK: Duration = Duration::from_millis(25);
 
 /// Milliseconds since the runtime started, advanced by the watchdog.
 pub(crate) struct CoarseClock {
@@ -118,19 +145,27 @@ struct WorkerView {
 }
 
 impl Watchdog {
+    /// Starts the thread: reporting polls longer than `threshold` if it is
+    /// set, rescuing LIFO slots if `rescue`.
     pub(crate) fn start(
         shared: Arc<Shared>,
-        threshold: Duration,
+        threshold: Option<Duration>,
+        rescue: bool,
         thread_name: String,
     ) -> std::io::Result<Watchdog> {
         // Start the coarse clock now, so tasks spawned before the first tick
         // get an age too.
         shared.clock.advance();
-        let tick = (threshold / 4).max(Duration::from_millis(1));
+        let tick = match (threshold, rescue) {
+            (Some(threshold), false) => threshold / 4,
+            (Some(threshold), true) => (threshold / 4).min(RESCUE_TICK),
+            (None, _) => RESCUE_TICK,
+        }
+        .max(Duration::from_millis(1));
         let shared2 = shared.clone();
         let thread = crate::loom::thread::Builder::new()
             .name(thread_name)
-            .spawn(move || run(&shared2, threshold, tick))?;
+            .spawn(move || run(&shared2, threshold, rescue, tick))?;
         Ok(Watchdog {
             shared,
             thread: Some(thread),
@@ -151,7 +186,7 @@ impl Drop for Watchdog {
     }
 }
 
-fn run(shared: &Shared, threshold: Duration, tick: Duration) {
+fn run(shared: &Shared, threshold: Option<Duration>, rescue: bool, tick: Duration) {
     let mut views: Vec<WorkerView> = (0..shared.remotes.len())
         .map(|_| WorkerView {
             seq: 0,
@@ -195,6 +230,14 @@ fn run(shared: &Shared, threshold: Duration, tick: Duration) {
             if seq % 2 == 0 {
                 continue; // idle, or between polls
             }
+            // The same poll as on the last pass: it has run for a tick at
+            // least, so a task in this worker's LIFO slot would wait for it.
+            if rescue {
+                super::lifo::rescue(shared, index);
+            }
+            let Some(threshold) = threshold else {
+                continue; // rescue-only mode
+            };
             shared.registry.with_task(task, |header| {
                 header.meta.add_busy_ms(tick_ms);
             });

@@ -26,7 +26,6 @@ const SPINS_PER_ROUND: u32 = crate::loom::loom_or(1, 64) as u32;
 pub(crate) struct Core {
     pub(crate) index: usize,
     pub(crate) local: Worker<Notified>,
-    pub(crate) lifo: Option<Notified>,
     lifo_streak: u32,
     tick: u32,
     rng: FastRand,
@@ -41,7 +40,6 @@ impl Core {
         Core {
             index,
             local,
-            lifo: None,
             lifo_streak: 0,
             tick: 0,
             rng: FastRand::new(index as u64 + 1),
@@ -61,7 +59,9 @@ impl Core {
                 return Some(task);
             }
         }
-        if let Some(task) = self.lifo.take() {
+        // The LIFO slot lives in this worker's `Remote`, where the watchdog
+        // can rescue its task (`lifo.rs`).
+        if let Some(task) = shared.remotes[self.index].lifo.pop() {
             if self.lifo_streak < MAX_LIFO_STREAK {
                 self.lifo_streak += 1;
                 return Some(task);
@@ -92,8 +92,17 @@ impl Core {
         }
     }
 
-    fn has_local_work(&self) -> bool {
-        self.lifo.is_some() || !self.local.is_empty()
+    fn has_local_work(&self, shared: &Shared) -> bool {
+        !shared.remotes[self.index].lifo.is_empty() || !self.local.is_empty()
+    }
+
+    /// Takes the next task left in the LIFO slot or the local queue
+    /// (shutdown drains).
+    pub(crate) fn drain_one(&mut self, shared: &Shared) -> Option<Notified> {
+        shared.remotes[self.index]
+            .lifo
+            .take()
+            .or_else(|| self.local.pop())
     }
 
     /// Steals from other workers and the injector, spinning briefly between
@@ -169,7 +178,7 @@ pub(crate) fn run(handle: Handle, core: Box<Core>) {
         // Out of local work: ready sockets first (their tasks land here),
         // then the other workers' queues.
         since_io = 0;
-        if shared.poll_io() && worker.with_core(|core| core.has_local_work()) {
+        if shared.poll_io() && worker.with_core(|core| core.has_local_work(&shared)) {
             continue;
         }
         if let Some(task) = worker.with_core(|core| core.search(&shared)) {
@@ -218,7 +227,7 @@ pub(crate) fn run_task(worker: &WorkerContext, shared: &Shared, task: Notified) 
 /// Parks until notified (or shutdown). See README: "Parking and waking".
 fn park(worker: &WorkerContext, shared: &Shared) {
     let parking = worker.with_core(|core| {
-        if core.has_local_work() {
+        if core.has_local_work(shared) {
             return None;
         }
         core.remove_retired(shared);
@@ -244,7 +253,7 @@ fn park(worker: &WorkerContext, shared: &Shared) {
             worker.with_core(|core| core.searching = true);
             return;
         }
-        if worker.with_core(|core| core.has_local_work()) {
+        if worker.with_core(|core| core.has_local_work(shared)) {
             // Parked in the I/O driver, this worker woke tasks into its own
             // queue (a readiness event or a timer). Count itself awake again;
             // if a notifier took it off the sleepers list meanwhile, it was
@@ -261,7 +270,7 @@ fn shutdown_worker(worker: &WorkerContext, shared: &Arc<Shared>) {
     worker.with_core(|core| core.remove_retired(shared));
     shared.shutdown_tasks();
     loop {
-        let task = worker.with_core(|core| core.lifo.take().or_else(|| core.local.pop()));
+        let task = worker.with_core(|core| core.drain_one(shared));
         match task {
             Some(task) => drop(task),
             None => break,

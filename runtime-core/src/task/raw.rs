@@ -387,6 +387,24 @@ impl Notified {
         self.0.id()
     }
 
+    /// Moves this `Notified` (its reference and its claim on `SCHEDULED`)
+    /// into a bare pointer, for a slot that holds it as one atomic word
+    /// (the LIFO slot, `scheduler/lifo.rs`). Never null.
+    pub(crate) fn into_ptr(self) -> *mut Header {
+        let ptr = self.0.ptr.as_ptr();
+        std::mem::forget(self);
+        ptr
+    }
+
+    /// Takes back what [`into_ptr`](Self::into_ptr) gave; `None` for null.
+    ///
+    /// # Safety
+    /// A non-null `ptr` must come from `into_ptr`, and each such pointer is
+    /// taken back at most once (it owns the reference `into_ptr` moved).
+    pub(crate) unsafe fn from_ptr(ptr: *mut Header) -> Option<Notified> {
+        NonNull::new(ptr).map(|ptr| Notified(RawTask { ptr }))
+    }
+
     /// Cancels the task without polling it (its queue is shutting down).
     pub(crate) fn shutdown(self) {
         let raw = self.0;

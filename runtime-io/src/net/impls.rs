@@ -126,3 +126,18 @@ impl ShutdownWrite for super::UnixStream {
         self.shutdown(std::net::Shutdown::Write)
     }
 }
+
+/// The accept queue a TCP listener asks the kernel for (`listen(2)`'s
+/// backlog), as Tokio's listeners do. mio's TCP `bind` asks for 128 (std's
+/// value): a burst of more connects than that before the accept loop
+/// catches up overflows the queue, and each connect beyond it waits for the
+/// client's SYN retransmission, a second later. The kernel caps it at
+/// `net.core.somaxconn`. (mio's Unix `bind` already asks for the kernel's
+/// maximum, so Unix listeners are left as they are.)
+pub(crate) const LISTEN_BACKLOG: i32 = 1024;
+
+/// Sets a bound listener's backlog to [`LISTEN_BACKLOG`]: `listen` on a
+/// socket already listening changes its backlog and nothing else.
+pub(crate) fn widen_backlog(listener: &impl std::os::fd::AsFd) -> std::io::Result<()> {
+    socket2::SockRef::from(listener).listen(LISTEN_BACKLOG)
+}

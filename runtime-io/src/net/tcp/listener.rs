@@ -34,7 +34,9 @@ pub struct TcpListener {
 
 impl TcpListener {
     /// Binds to `addr` (resolving names off the calling thread), trying each
-    /// resolved address in turn; `SO_REUSEADDR` is set, as usual for servers.
+    /// resolved address in turn; `SO_REUSEADDR` is set, as usual for servers,
+    /// and the accept queue holds 1024 connections (as in Tokio; the
+    /// kernel caps it at `net.core.somaxconn`).
     ///
     /// Cancel safety: yes. Nothing is bound until it returns (a name lookup
     /// already running on the blocking pool finishes and is discarded).
@@ -45,6 +47,7 @@ impl TcpListener {
             let handle = handle.clone();
             async move {
                 let listener = mio::net::TcpListener::bind(addr)?;
+                crate::net::impls::widen_backlog(&listener)?;
                 let io = PollEvented::new_with_handle(&handle, listener, mio::Interest::READABLE)?;
                 Ok(TcpListener { io })
             }

@@ -181,10 +181,6 @@ fn process_fires_due_timers_and_nothing_early() {
 }
 
 #[test]
-#[cfg_attr(
-    miri,
-    ignore = "needs real time: its 2 ms deadline passes before the sleeps are polled under miri"
-)]
 fn wakers_are_woken_outside_the_lock() {
     // A waker that uses the driver when woken would deadlock under the lock.
     struct Reentrant(std::sync::Arc<TimeDriver>, AtomicUsize);
@@ -200,10 +196,18 @@ fn wakers_are_woken_outside_the_lock() {
         let driver = TimeDriver::new();
         let wake = std::sync::Arc::new(Reentrant(driver.clone(), AtomicUsize::new(0)));
         let waker = Waker::from(wake.clone());
-        let deadline = Instant::now() + Duration::from_millis(2);
-        let mut sleeps: Vec<_> = (0..200).map(|_| Sleep::new_in(&driver, deadline)).collect();
+        // Registered far out (so every first poll is pending however slow
+        // the machine: sanitizers, miri, a loaded CI), then moved to a
+        // deadline 2 ms away; a registered sleep keeps its waker across
+        // `reset`, so no second poll is needed.
+        let far = Instant::now() + Duration::from_secs(3600);
+        let mut sleeps: Vec<_> = (0..200).map(|_| Sleep::new_in(&driver, far)).collect();
         for sleep in &mut sleeps {
             assert!(!poll_once(sleep, &waker));
+        }
+        let deadline = Instant::now() + Duration::from_millis(2);
+        for sleep in &mut sleeps {
+            sleep.reset(deadline);
         }
         std::thread::sleep(Duration::from_millis(5));
         driver.process();

@@ -459,13 +459,14 @@ where
         shared: Arc::clone(shared),
     };
     // Three references: the handle, the set's registry, the first Notified.
-    // SAFETY: the local-task contract of `new_local` is the protocol of the
-    // module docs: only this set polls and completes the task, on this
-    // thread (the set is `!Send` and this is its thread: `core` is only
-    // reachable here); its registry keeps a reference until the task
-    // completes, and its drop completes every task on this thread; a
-    // `!Send` output stays here because `Task<T>` is `Send` only for
-    // `T: Send`, and a detached task's output is dropped by its completer.
+    // The local-task contract of `new_local` is the protocol of the module
+    // docs: only this set polls and completes the task, on this thread (the
+    // set is `!Send` and this is its thread: `core` is only reachable here);
+    // its registry keeps a reference until the task completes, and its drop
+    // completes every task on this thread; a `!Send` output stays here
+    // because `Task<T>` is `Send` only for `T: Send`, and a detached task's
+    // output is dropped by its completer.
+    // SAFETY: so `new_local`'s contract holds, as argued above.
     let raw = unsafe { RawTask::new_local(future, scheduler, TaskId::next(), name, location, 3) };
     // SAFETY: the handle's reference and JOIN_INTEREST go to `Task`; its
     // output type is `F::Output`.

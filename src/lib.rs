@@ -72,6 +72,7 @@ pub use runtime_macros::{main, test};
 pub mod task {
     /// Also at the crate root, beside `TaskGroup`; here for Tokio's path.
     pub use runtime_core::group::JoinSet;
+    pub use runtime_core::scheduler::block_in_place;
     pub use runtime_core::task::{
         id, name, spawn_local, try_id, AbortHandle, AccessError, Builder, JoinError,
         LocalEnterGuard, LocalKey, LocalSet, RunUntil, Task, TaskId, TaskInfo, TaskLocalFuture,

@@ -494,6 +494,17 @@ async fn to_thread() {
     assert_eq!(result.await.unwrap(), "done off the workers");
 }
 
+async fn in_place() {
+    let data = vec![3, 1, 2];
+    // Borrows `data`: no 'static closure needed, unlike spawn_blocking.
+    let sorted = runtime::task::block_in_place(|| {
+        let mut copy = data.clone();
+        copy.sort(); // stands for a blocking library call
+        copy
+    });
+    assert_eq!(sorted, [1, 2, 3]);
+}
+
 async fn cooperative_yield() {
     for _ in 0..3 {
         runtime::yield_now().await; // await asyncio.sleep(0)
@@ -685,6 +696,7 @@ fn async_snippets() {
             lock_event_condition().await;
             list_tasks().await;
             to_thread().await;
+            runtime::spawn(in_place()).await.unwrap();
             cooperative_yield().await;
             first_completed().await;
             join_set_as_completed().await;

@@ -1,6 +1,7 @@
 //! `Builder`: configures and starts a runtime (asyncio's event loop policy,
 //! Tokio's `runtime::Builder`).
 
+use super::block_in_place::Handoffs;
 use super::blocking::BlockingPool;
 use super::driver::{Drivers, IoDriverFactory};
 use super::failure::Policy;
@@ -266,6 +267,7 @@ impl Builder {
             clock: CoarseClock::new(),
             fatal: Mutex::new(None),
             block_on_waiters: Mutex::new(Vec::new()),
+            handoffs: Handoffs::new(self.thread_name.clone(), self.stack_size),
         });
         // The watchdog also rescues LIFO slots of workers stuck in a poll
         // (`watchdog.rs`, "Rescuing the LIFO slot"), so it runs without

@@ -41,6 +41,17 @@ impl WorkerContext {
         }
     }
 
+    /// Whether this worker belongs to the runtime `shared`.
+    pub(crate) fn belongs_to(&self, shared: &Shared) -> bool {
+        std::ptr::eq(self.shared, shared)
+    }
+
+    /// Whether this thread still holds the worker's core: `false` once
+    /// `block_in_place` has handed it to another thread.
+    pub(crate) fn has_core(&self) -> bool {
+        self.core.try_borrow().map_or(true, |core| core.is_some())
+    }
+
     /// Runs `f` on this worker's core. Must not be called re-entrantly.
     pub(crate) fn with_core<R>(&self, f: impl FnOnce(&mut Core) -> R) -> R {
         let mut core = self.core.borrow_mut();
@@ -122,6 +133,46 @@ pub(crate) fn enter_driving(worker: Option<Rc<WorkerContext>>) -> DrivingGuard {
             _not_send: PhantomData,
         }
     })
+}
+
+/// The worker context installed on this thread, if any.
+pub(crate) fn current_worker() -> Option<Rc<WorkerContext>> {
+    CONTEXT
+        .try_with(|c| c.worker.borrow().clone())
+        .ok()
+        .flatten()
+}
+
+/// Puts the driving flag and the worker context back when dropped.
+pub(crate) struct SteppedOut {
+    driving: bool,
+    worker: Option<Rc<WorkerContext>>,
+    _not_send: PhantomData<*const ()>,
+}
+
+impl Drop for SteppedOut {
+    fn drop(&mut self) {
+        let worker = self.worker.take();
+        let driving = self.driving;
+        let _ = CONTEXT.try_with(|c| {
+            c.driving.set(driving);
+            *c.worker.borrow_mut() = worker;
+        });
+    }
+}
+
+/// Clears the driving flag and the worker context until the guard drops
+/// (`block_in_place`'s closure: it may `block_on`, and its spawns go through
+/// the injector). The current handle stays.
+pub(crate) fn step_out_of_driving() -> SteppedOut {
+    let (driving, worker) = CONTEXT
+        .try_with(|c| (c.driving.replace(false), c.worker.borrow_mut().take()))
+        .unwrap_or((false, None));
+    SteppedOut {
+        driving,
+        worker,
+        _not_send: PhantomData,
+    }
 }
 
 /// Whether this thread is driving a runtime (blocking here would deadlock).

@@ -4,6 +4,7 @@
 //! See `README.md` in this directory for the protocols (finding work,
 //! parking and waking, stealing, the LIFO slot, shutdown).
 
+mod block_in_place;
 mod blocking;
 mod builder;
 pub(crate) mod context;
@@ -23,6 +24,7 @@ mod watchdog;
 pub(crate) mod worker;
 mod yield_now;
 
+pub use block_in_place::block_in_place;
 pub use builder::Builder;
 pub use context::EnterGuard;
 #[doc(hidden)]

@@ -128,6 +128,19 @@ impl Runtime {
             }
             join_until(worker, deadline);
         }
+        if !on_own_worker {
+            // Threads that took over a worker in `block_in_place`; each may
+            // have handed off again before it left.
+            loop {
+                let threads = shared.handoffs.take();
+                if threads.is_empty() {
+                    break;
+                }
+                for thread in threads {
+                    join_until(thread, deadline);
+                }
+            }
+        }
         {
             // Whatever the workers did not reach (current-thread flavor: all
             // of it) is cancelled here, with the runtime entered so that

@@ -1,6 +1,7 @@
 //! State shared by every worker of a runtime, and the scheduling paths:
 //! where a spawned or woken task goes, and whom it wakes.
 
+use super::block_in_place::Handoffs;
 use super::blocking::BlockingPool;
 use super::driver::{DriverThread, Drivers};
 use super::failure::Policy;
@@ -49,6 +50,8 @@ pub(crate) struct Shared {
     pub(crate) fatal: Mutex<Option<String>>,
     /// Threads blocked in `block_on`, to wake when `fatal` is set.
     pub(crate) block_on_waiters: Mutex<Vec<(u64, std::task::Waker)>>,
+    /// Threads that took over a worker's core in `block_in_place`.
+    pub(crate) handoffs: Handoffs,
 }
 
 pub(crate) struct Remote {

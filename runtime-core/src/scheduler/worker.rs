@@ -165,7 +165,9 @@ pub(crate) fn run(handle: Handle, core: Box<Core>) {
     let mut since_io = 0;
     while !shared.is_shutdown() {
         if let Some(task) = worker.with_core(|core| core.next_local_task(&shared)) {
-            run_task(&worker, &shared, task);
+            if !run_task(&worker, &shared, task) {
+                return;
+            }
             since_io += 1;
             if since_io >= shared.config.event_interval {
                 // A busy worker checks for I/O events every few dozen tasks
@@ -182,7 +184,9 @@ pub(crate) fn run(handle: Handle, core: Box<Core>) {
             continue;
         }
         if let Some(task) = worker.with_core(|core| core.search(&shared)) {
-            run_task(&worker, &shared, task);
+            if !run_task(&worker, &shared, task) {
+                return;
+            }
             continue;
         }
         park(&worker, &shared);
@@ -202,10 +206,14 @@ impl Drop for ReleaseDrivers<'_> {
 /// Polls one task under a fresh cooperative budget. Once shutdown has begun
 /// tasks are no longer run, only dropped (and cancelled by the registry
 /// drain), so nothing spawned during shutdown ever starts.
-pub(crate) fn run_task(worker: &WorkerContext, shared: &Shared, task: Notified) {
+///
+/// Returns `false` when the task handed this worker's core to another
+/// thread during its poll (`block_in_place`): this thread then leaves the
+/// worker loop, and the new thread carries on as this worker.
+pub(crate) fn run_task(worker: &WorkerContext, shared: &Shared, task: Notified) -> bool {
     if shared.is_shutdown() {
         drop(task);
-        return;
+        return true;
     }
     let (index, was_last_searcher) = worker.with_core(|core| {
         let last = core.searching && {
@@ -221,7 +229,13 @@ pub(crate) fn run_task(worker: &WorkerContext, shared: &Shared, task: Notified) 
     let stats = &shared.remotes[index].stats;
     stats.poll_started(task.id().as_u64());
     let ((), forced_yield) = coop::with_budget(|| task.run());
+    if !worker.has_core() {
+        // `block_in_place` closed this poll's record before the hand-off;
+        // the stats belong to the core's new thread now.
+        return false;
+    }
     stats.poll_ended(forced_yield);
+    true
 }
 
 /// Parks until notified (or shutdown). See README: "Parking and waking".

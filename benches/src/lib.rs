@@ -19,6 +19,7 @@
 //! that would slow down every other workload.
 
 pub mod child;
+pub mod cli;
 pub mod countdown;
 pub mod crit;
 pub mod latency;

@@ -24,6 +24,7 @@ use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use benches::cli::Flags;
 use bytes::Bytes;
 use http_body_util::Full;
 use hyper::{server::conn::http1, service::service_fn, Request, Response};
@@ -42,6 +43,8 @@ struct Args {
     builtin: bool,
 }
 
+const USAGE: &str = "usage: http [--workers N] [--reps R] [--secs S] [--connections C] [--builtin]";
+
 fn parse_args() -> Result<Args, String> {
     let mut args = Args {
         workers: benches::DEFAULT_WORKERS,
@@ -50,25 +53,15 @@ fn parse_args() -> Result<Args, String> {
         connections: 50,
         builtin: false,
     };
-    let mut it = std::env::args().skip(1);
-    while let Some(flag) = it.next() {
-        let mut number = || -> Result<usize, String> {
-            it.next()
-                .and_then(|v| v.parse().ok())
-                .filter(|&n| n > 0)
-                .ok_or(format!("{flag} needs a positive integer"))
-        };
+    let mut flags = Flags::from_env(USAGE);
+    while let Some(flag) = flags.next_flag()? {
         match flag.as_str() {
-            "--workers" => args.workers = number()?,
-            "--reps" => args.reps = number()?,
-            "--secs" => args.secs = number()? as u64,
-            "--connections" => args.connections = number()?,
+            "--workers" => args.workers = flags.positive()?,
+            "--reps" => args.reps = flags.positive()?,
+            "--secs" => args.secs = flags.positive()? as u64,
+            "--connections" => args.connections = flags.positive()?,
             "--builtin" => args.builtin = true,
-            _ => {
-                return Err(format!(
-                    "unknown flag {flag}\nusage: http [--workers N] [--reps R] [--secs S] [--connections C] [--builtin]"
-                ))
-            }
+            _ => return Err(flags.unknown()),
         }
     }
     Ok(args)

@@ -33,6 +33,7 @@
 //! `runtime` is built as `ratio` builds it (`Runtimes::new`): the default
 //! builder, so the slow-poll watchdog is on unless `RUNTIME_SLOW_POLL=off`.
 
+use benches::cli::Flags;
 use benches::runtimes::slow_poll_threshold;
 use benches::stats::median_f64;
 use benches::{child, report, Which, DEFAULT_WORKERS};
@@ -273,35 +274,19 @@ fn parse_args() -> Result<Args, String> {
         only: None,
         current: false,
     };
-    let mut it = std::env::args().skip(1);
-    while let Some(flag) = it.next() {
-        let mut value = || it.next().ok_or(format!("{flag} needs a value\n{USAGE}"));
-        let number = |v: String| {
-            v.parse::<usize>()
-                .ok()
-                .filter(|&n| n > 0)
-                .ok_or(format!("{flag}: expected a positive integer, got {v:?}"))
-        };
+    let mut flags = Flags::from_env(USAGE);
+    while let Some(flag) = flags.next_flag()? {
         match flag.as_str() {
-            "--workers" => args.workers = number(value()?)?,
-            "--reps" => args.reps = number(value()?)?,
+            "--workers" => args.workers = flags.positive()?,
+            "--reps" => args.reps = flags.positive()?,
             "--secs" => {
-                let v = value()?;
-                args.secs = v
-                    .parse::<f64>()
-                    .ok()
-                    .filter(|s| *s > 0.0 && s.is_finite())
-                    .ok_or(format!("--secs: expected a positive number, got {v:?}"))?;
+                args.secs =
+                    flags.parsed(|s: &f64| *s > 0.0 && s.is_finite(), "a positive number")?;
             }
             "--raw" => args.raw = true,
             "--current-thread" => args.current = true,
-            "--only" => {
-                let v = value()?;
-                let which = Which::ALL.into_iter().find(|w| w.name() == v);
-                args.only = Some(which.ok_or(format!("--only: unknown runtime {v:?}"))?);
-            }
-            "-h" | "--help" => return Err(USAGE.to_owned()),
-            _ => return Err(format!("unknown argument {flag:?}\n{USAGE}")),
+            "--only" => args.only = Some(flags.which()?),
+            _ => return Err(flags.unknown()),
         }
     }
     Ok(args)

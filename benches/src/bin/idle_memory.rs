@@ -26,6 +26,7 @@
 //! `--raw` prints one `idle_memory <runtime> <bytes per task>` line per
 //! runtime (what `ratio` reads) instead of the table.
 
+use benches::cli::Flags;
 use benches::countdown::Countdown;
 use benches::{child, report, SmolPool, Which, DEFAULT_WORKERS};
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -233,26 +234,14 @@ fn parse_args() -> Result<Args, String> {
         raw: false,
         only: None,
     };
-    let mut it = std::env::args().skip(1);
-    while let Some(flag) = it.next() {
-        let mut value = || it.next().ok_or(format!("{flag} needs a value\n{USAGE}"));
-        let number = |v: String| {
-            v.parse::<usize>()
-                .ok()
-                .filter(|&n| n > 0)
-                .ok_or(format!("{flag}: expected a positive integer, got {v:?}"))
-        };
+    let mut flags = Flags::from_env(USAGE);
+    while let Some(flag) = flags.next_flag()? {
         match flag.as_str() {
-            "--workers" => args.workers = number(value()?)?,
-            "--tasks" => args.tasks = number(value()?)?,
+            "--workers" => args.workers = flags.positive()?,
+            "--tasks" => args.tasks = flags.positive()?,
             "--raw" => args.raw = true,
-            "--only" => {
-                let v = value()?;
-                let which = Which::ALL.into_iter().find(|w| w.name() == v);
-                args.only = Some(which.ok_or(format!("--only: unknown runtime {v:?}"))?);
-            }
-            "-h" | "--help" => return Err(USAGE.to_owned()),
-            _ => return Err(format!("unknown argument {flag:?}\n{USAGE}")),
+            "--only" => args.only = Some(flags.which()?),
+            _ => return Err(flags.unknown()),
         }
     }
     Ok(args)

@@ -26,6 +26,7 @@
 //! workers did in that run (`Handle::metrics` differences: polls, steals,
 //! parks, budget-forced yields).
 
+use benches::cli::Flags;
 use benches::latency::{self, Config, Run, Summary};
 use benches::stats::fmt_duration;
 use benches::{report, Runtimes, Which, DEFAULT_WORKERS};
@@ -51,44 +52,25 @@ fn parse_args() -> Result<Args, String> {
         metrics: false,
     };
     let mut workers = DEFAULT_WORKERS;
-    let mut it = std::env::args().skip(1);
-    while let Some(flag) = it.next() {
-        let mut value = || it.next().ok_or(format!("{flag} needs a value\n{USAGE}"));
-        let number = |v: String| {
-            v.parse::<usize>()
-                .ok()
-                .filter(|&n| n > 0)
-                .ok_or(format!("{flag}: expected a positive integer, got {v:?}"))
-        };
+    let mut flags = Flags::from_env(USAGE);
+    while let Some(flag) = flags.next_flag()? {
         match flag.as_str() {
-            "--workers" => workers = number(value()?)?,
-            "--reps" => args.reps = number(value()?)?,
-            "--clients" => args.cfg.clients = number(value()?)?,
-            "--per-client" => args.cfg.per_client = number(value()?)?,
+            "--workers" => workers = flags.positive()?,
+            "--reps" => args.reps = flags.positive()?,
+            "--clients" => args.cfg.clients = flags.positive()?,
+            "--per-client" => args.cfg.per_client = flags.positive()?,
             "--share" => {
-                let v = value()?;
-                args.cfg.share = v
-                    .parse::<f64>()
-                    .ok()
-                    .filter(|s| *s > 0.0 && *s <= 1.0)
-                    .ok_or(format!("--share: expected a number in (0, 1], got {v:?}"))?;
+                args.cfg.share =
+                    flags.parsed(|s: &f64| *s > 0.0 && *s <= 1.0, "a number in (0, 1]")?;
             }
             "--think-us" => {
-                let v = value()?;
-                let us = v
-                    .parse::<u64>()
-                    .map_err(|_| format!("--think-us: expected microseconds, got {v:?}"))?;
+                let us: u64 = flags.parsed(|_| true, "microseconds")?;
                 args.cfg.think = std::time::Duration::from_micros(us);
             }
             "--raw" => args.raw = true,
             "--metrics" => args.metrics = true,
-            "--only" => {
-                let v = value()?;
-                let which = Which::ALL.into_iter().find(|w| w.name() == v);
-                args.only = Some(which.ok_or(format!("--only: unknown runtime {v:?}"))?);
-            }
-            "-h" | "--help" => return Err(USAGE.to_owned()),
-            _ => return Err(format!("unknown argument {flag:?}\n{USAGE}")),
+            "--only" => args.only = Some(flags.which()?),
+            _ => return Err(flags.unknown()),
         }
     }
     args.cfg.workers = workers;

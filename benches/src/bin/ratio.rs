@@ -34,6 +34,7 @@
 //! first builds it with the same cargo (`$CARGO`) and profile; otherwise it
 //! must sit next to `ratio`.
 
+use benches::cli::Flags;
 use benches::latency::{self, Summary};
 use benches::report::{self, IdleRow, MemoryRow, Row};
 use benches::stats::{fmt_duration, median, process_cpu_time};
@@ -58,26 +59,14 @@ fn parse_args() -> Result<Args, String> {
         filter: None,
         only: None,
     };
-    let mut it = std::env::args().skip(1);
-    while let Some(flag) = it.next() {
-        let mut value = || it.next().ok_or(format!("{flag} needs a value\n{USAGE}"));
-        let number = |v: String| {
-            v.parse::<usize>()
-                .ok()
-                .filter(|&n| n > 0)
-                .ok_or(format!("{flag}: expected a positive integer, got {v:?}"))
-        };
+    let mut flags = Flags::from_env(USAGE);
+    while let Some(flag) = flags.next_flag()? {
         match flag.as_str() {
-            "--workers" => args.workers = number(value()?)?,
-            "--reps" => args.reps = number(value()?)?,
-            "--filter" => args.filter = Some(value()?),
-            "--only" => {
-                let v = value()?;
-                let which = Which::ALL.into_iter().find(|w| w.name() == v);
-                args.only = Some(which.ok_or(format!("--only: unknown runtime {v:?}"))?);
-            }
-            "-h" | "--help" => return Err(USAGE.to_owned()),
-            _ => return Err(format!("unknown argument {flag:?}\n{USAGE}")),
+            "--workers" => args.workers = flags.positive()?,
+            "--reps" => args.reps = flags.positive()?,
+            "--filter" => args.filter = Some(flags.value()?),
+            "--only" => args.only = Some(flags.which()?),
+            _ => return Err(flags.unknown()),
         }
     }
     Ok(args)

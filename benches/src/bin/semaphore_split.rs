@@ -22,6 +22,7 @@
 //! searching, no further worker is notified). The `semaphore_contention`
 //! sections of `docs/performance.md` explain what the medians show.
 
+use benches::cli::Flags;
 use benches::stats::{fmt_duration, median};
 use benches::workloads::semaphore::SEMAPHORE_CONTENTION;
 use std::process::ExitCode;
@@ -32,29 +33,17 @@ const USAGE: &str = "usage: semaphore_split [--runtimes N] [--runs R]";
 /// A run counts as "one worker" when that worker did this share of polls.
 const SKEWED: f64 = 0.75;
 
-/// `Ok(None)`: `--help` was asked for.
-fn parse_args() -> Result<Option<(usize, usize)>, String> {
+fn parse_args() -> Result<(usize, usize), String> {
     let (mut runtimes, mut runs) = (12, 3);
-    let mut it = std::env::args().skip(1);
-    while let Some(flag) = it.next() {
-        if flag == "--help" || flag == "-h" {
-            return Ok(None);
-        }
-        let value = it.next().ok_or(format!("{flag} needs a value\n{USAGE}"))?;
-        let n = value
-            .parse::<usize>()
-            .ok()
-            .filter(|&n| n > 0)
-            .ok_or(format!(
-                "{flag}: expected a positive integer, got {value:?}"
-            ))?;
+    let mut flags = Flags::from_env(USAGE);
+    while let Some(flag) = flags.next_flag()? {
         match flag.as_str() {
-            "--runtimes" => runtimes = n,
-            "--runs" => runs = n,
-            _ => return Err(format!("unknown argument {flag:?}\n{USAGE}")),
+            "--runtimes" => runtimes = flags.positive()?,
+            "--runs" => runs = flags.positive()?,
+            _ => return Err(flags.unknown()),
         }
     }
-    Ok(Some((runtimes, runs)))
+    Ok((runtimes, runs))
 }
 
 /// What one worker did during one run.
@@ -163,11 +152,7 @@ fn run(runtimes: usize, runs: usize) -> std::io::Result<()> {
 
 fn main() -> ExitCode {
     let (runtimes, runs) = match parse_args() {
-        Ok(Some(args)) => args,
-        Ok(None) => {
-            println!("{USAGE}");
-            return ExitCode::SUCCESS;
-        }
+        Ok(args) => args,
         Err(e) => {
             eprintln!("semaphore_split: {e}");
             return ExitCode::from(2);

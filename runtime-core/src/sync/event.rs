@@ -2,22 +2,32 @@
 //!
 //! # Waiter protocol
 //!
-//! State (one mutex): the `set` flag and a [`WaitList`] of waiters.
+//! An `Event` is a `set` flag (an atomic) beside a [`Notify`]; the waiting
+//! is all `Notify`'s ([`super::notify`] describes its protocol), so the
+//! wait list, its cancellation and its wake-ups have one home.
 //!
-//! - `wait` checks the flag under the lock; if clear it enqueues itself (in
-//!   the same critical section, so a concurrent `set` either sees the node or
-//!   happened before the check).
-//! - `set` raises the flag, unlinks every queued waiter and wakes them after
-//!   releasing the lock. A waiter whose node was unlinked returns, even if
-//!   the flag was cleared again before it ran (asyncio semantics: the set
-//!   happened while it waited).
-//! - `clear` lowers the flag; waiters already chosen are unaffected.
-//! - A dropped `wait` future removes its node; nothing is passed on because
-//!   a `set` wakes everybody anyway.
+//! - `set` raises the flag, then calls `notify_waiters`, which bumps the
+//!   `Notify`'s generation and wakes everyone queued.
+//! - `wait`, on its first poll, creates its [`Notified`] (recording the
+//!   generation under the `Notify`'s lock) and only then reads the flag;
+//!   on every poll: set, done;
+//!   clear, it polls the `Notified`, which completes once the generation
+//!   has moved. A `set` racing a `wait` is never lost: if the `set`'s
+//!   `notify_waiters` took the lock before the `Notified` was created, the
+//!   flag's store happened before that lock and the read sees it; otherwise
+//!   the generation moves after the `Notified` recorded it.
+//! - Nothing happens before the first poll, as in asyncio: a `set` and a
+//!   `clear` between `wait()` and its first poll are not seen.
+//! - A waiter whose `Notified` completed returns even if the flag was
+//!   cleared again before it ran (asyncio semantics: the set happened while
+//!   it waited).
+//! - `clear` lowers the flag; waiters already woken are unaffected.
+//! - A dropped `wait` future drops its `Notified`, which leaves the queue;
+//!   nothing is passed on because a `set` wakes everybody anyway.
 
-use super::waitlist::{WaitList, WakeList};
+use super::notify::{Notified, Notify};
 use crate::coop;
-use crate::loom::sync::Mutex;
+use crate::loom::sync::atomic::{AtomicBool, Ordering};
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -48,44 +58,34 @@ use std::task::{ready, Context, Poll};
 /// # });
 /// ```
 pub struct Event {
-    state: Mutex<State>,
-}
-
-struct State {
-    set: bool,
-    waiters: WaitList<()>,
+    set: AtomicBool,
+    notify: Notify,
 }
 
 impl Event {
     /// Creates an event whose flag is clear.
     pub fn new() -> Self {
         Self {
-            state: Mutex::new(State {
-                set: false,
-                waiters: WaitList::new(),
-            }),
+            set: AtomicBool::new(false),
+            notify: Notify::new(),
         }
     }
 
     /// Sets the flag and wakes every waiting task.
     pub fn set(&self) {
-        let mut wakers = WakeList::new();
-        let mut st = self.state.lock();
-        st.set = true;
-        st.waiters.unlink_all(&mut wakers, |_| {});
-        drop(st);
-        wakers.wake_all();
+        self.set.store(true, Ordering::Release);
+        self.notify.notify_waiters();
     }
 
     /// Clears the flag: later [`wait`](Self::wait)s block until the next
     /// [`set`](Self::set).
     pub fn clear(&self) {
-        self.state.lock().set = false;
+        self.set.store(false, Ordering::Release);
     }
 
     /// Whether the flag is set.
     pub fn is_set(&self) -> bool {
-        self.state.lock().set
+        self.set.load(Ordering::Acquire)
     }
 
     /// Waits until the flag is set (returns at once if it is).
@@ -96,7 +96,7 @@ impl Event {
     pub fn wait(&self) -> impl Future<Output = ()> + Send + Sync + '_ {
         Wait {
             event: self,
-            key: None,
+            notified: None,
         }
     }
 }
@@ -109,17 +109,17 @@ impl Default for Event {
 
 impl fmt::Debug for Event {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let st = self.state.lock();
         f.debug_struct("Event")
-            .field("set", &st.set)
-            .field("waiters", &st.waiters.len())
+            .field("set", &self.is_set())
+            .field("waiters", &self.notify.waiters())
             .finish()
     }
 }
 
 struct Wait<'a> {
     event: &'a Event,
-    key: Option<usize>,
+    /// Created by the first poll.
+    notified: Option<Notified<'a>>,
 }
 
 impl Future for Wait<'_> {
@@ -127,28 +127,13 @@ impl Future for Wait<'_> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = self.get_mut();
-        ready!(coop::poll_proceed(cx));
-        let mut st = this.event.state.lock();
-        match this.key {
-            None if st.set => return Poll::Ready(()),
-            None => this.key = Some(st.waiters.push_back((), Some(cx.waker()))),
-            Some(key) if st.waiters.is_linked(key) => st.waiters.set_waker(key, cx.waker()),
-            Some(key) => {
-                st.waiters.remove(key);
-                this.key = None;
-                return Poll::Ready(());
-            }
+        let event = this.event;
+        let notified = this.notified.get_or_insert_with(|| event.notify.notified());
+        if event.is_set() {
+            // The slow path's budget is taken by `Notified::poll`.
+            ready!(coop::poll_proceed(cx));
+            return Poll::Ready(());
         }
-        drop(st);
-        coop::refund();
-        Poll::Pending
-    }
-}
-
-impl Drop for Wait<'_> {
-    fn drop(&mut self) {
-        if let Some(key) = self.key.take() {
-            self.event.state.lock().waiters.remove(key);
-        }
+        Pin::new(notified).poll(cx)
     }
 }

@@ -125,6 +125,13 @@ impl Notify {
     }
 }
 
+impl Notify {
+    /// How many tasks are queued (for `Debug` output).
+    pub(super) fn waiters(&self) -> usize {
+        self.state.lock().waiters.len()
+    }
+}
+
 impl Default for Notify {
     fn default() -> Self {
         Self::new()

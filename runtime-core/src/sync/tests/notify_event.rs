@@ -112,6 +112,22 @@ fn event_set_wakes_all_and_stays_set_until_cleared() {
     assert!(format!("{e:?}").contains("set: true"));
 }
 
+/// asyncio's `wait()` does nothing until it runs: a `set` and `clear`
+/// between creating the future and its first poll are not seen, and it waits
+/// for the next `set`.
+#[test]
+fn event_wait_starts_at_its_first_poll() {
+    let e = Event::new();
+    let mut w = Probe::new(e.wait());
+    e.set();
+    e.clear();
+    w.pending();
+    assert!(format!("{e:?}").contains("waiters: 1"));
+    e.set();
+    assert_eq!(w.wakes(), 1);
+    w.ready();
+}
+
 #[test]
 fn event_wait_cancelled_leaves_no_waiter_behind() {
     let e = Event::new();

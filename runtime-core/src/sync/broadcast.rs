@@ -35,6 +35,8 @@
 //!   wakes the `Sender::closed` waiters if it was the last receiver.
 //! - **Dropping the last sender** sets `closed` and wakes every waiting
 //!   receiver; receivers drain what is kept, then get `Closed`.
+//!   The counts, `closed`, both wait lists and these two drop rules are
+//!   shared with the other channel of this shape (`ends.rs`).
 //!
 //! `recv` is cancel safe: the position lives in the `Receiver`, and a `recv`
 //! future dropped before it completes took nothing (it only leaves the wait
@@ -44,7 +46,8 @@ pub use super::error::BroadcastRecvError as RecvError;
 pub use super::error::BroadcastTryRecvError as TryRecvError;
 pub use super::error::SendError;
 
-use super::waitlist::{WaitList, WakeList};
+use super::ends::{requeue, Ends};
+use super::waitlist::WakeList;
 use crate::coop;
 use crate::loom::sync::{Arc, Mutex};
 use crate::scheduler::park::blocking_wait;
@@ -110,11 +113,7 @@ pub fn channel<T: Clone>(capacity: usize) -> (Sender<T>, Receiver<T>) {
         state: Mutex::new(State {
             slots,
             tail: 0,
-            senders: 1,
-            receivers: 1,
-            closed: false,
-            rx_waiters: WaitList::new(),
-            tx_waiters: WaitList::new(),
+            ends: Ends::new(),
         }),
     });
     (
@@ -133,12 +132,7 @@ struct State<T> {
     slots: Box<[Slot<T>]>,
     /// The position of the next value sent.
     tail: u64,
-    senders: usize,
-    receivers: usize,
-    /// Every sender is gone.
-    closed: bool,
-    rx_waiters: WaitList<()>,
-    tx_waiters: WaitList<()>,
+    ends: Ends,
 }
 
 struct Slot<T> {
@@ -185,7 +179,7 @@ impl<T> State<T> {
             };
             return Some(Ok(value.expect("a kept value is in its slot")));
         }
-        if self.closed {
+        if self.ends.closed {
             return Some(Err(TryRecvError::Closed));
         }
         None
@@ -202,7 +196,6 @@ impl<T> State<T> {
                 unwanted.extend(slot.value.take());
             }
         }
-        self.receivers -= 1;
         unwanted
     }
 }
@@ -237,7 +230,7 @@ impl<T> Sender<T> {
         let value = Arc::new(value);
         let mut wakers = WakeList::new();
         let mut st = self.shared.state.lock();
-        let receivers = st.receivers;
+        let receivers = st.ends.receivers;
         if receivers == 0 {
             drop(st);
             let value = Arc::try_unwrap(value)
@@ -250,7 +243,7 @@ impl<T> Sender<T> {
         slot.rem = receivers;
         let overwritten = slot.value.replace(value);
         st.tail += 1;
-        st.rx_waiters.unlink_all(&mut wakers, |_| {});
+        st.ends.rx_waiters.unlink_all(&mut wakers, |_| {});
         drop(st);
         drop(overwritten);
         wakers.wake_all();
@@ -260,7 +253,7 @@ impl<T> Sender<T> {
     /// A new receiver that gets every value sent from now on.
     pub fn subscribe(&self) -> Receiver<T> {
         let mut st = self.shared.state.lock();
-        st.receivers += 1;
+        st.ends.receiver_cloned();
         Receiver {
             shared: self.shared.clone(),
             next: st.tail,
@@ -269,7 +262,7 @@ impl<T> Sender<T> {
 
     /// The number of receivers.
     pub fn receiver_count(&self) -> usize {
-        self.shared.state.lock().receivers
+        self.shared.state.lock().ends.receivers
     }
 
     /// Whether every receiver is gone (a `send` would fail).
@@ -334,7 +327,7 @@ impl<T> Receiver<T> {
     /// from now on (not where this one is).
     pub fn resubscribe(&self) -> Receiver<T> {
         let mut st = self.shared.state.lock();
-        st.receivers += 1;
+        st.ends.receiver_cloned();
         Receiver {
             shared: self.shared.clone(),
             next: st.tail,
@@ -355,7 +348,7 @@ impl<T> Receiver<T> {
 
     /// Whether every sender is gone (values kept may still be received).
     pub fn is_closed(&self) -> bool {
-        self.shared.state.lock().closed
+        self.shared.state.lock().ends.closed
     }
 
     /// Whether both receivers receive from the same channel.
@@ -381,7 +374,7 @@ impl<T: Clone> Future for Recv<'_, T> {
         let mut st = this.receiver.shared.state.lock();
         if let Some(taken) = st.take(&mut this.receiver.next) {
             if let Some(key) = this.key.take() {
-                st.rx_waiters.remove(key);
+                st.ends.rx_waiters.remove(key);
             }
             drop(st);
             return Poll::Ready(match taken {
@@ -390,17 +383,7 @@ impl<T: Clone> Future for Recv<'_, T> {
                 Err(_) => Err(RecvError::Closed),
             });
         }
-        match this.key {
-            Some(key) if st.rx_waiters.is_linked(key) => st.rx_waiters.set_waker(key, cx.waker()),
-            Some(key) => {
-                // Unlinked with nothing to take (a send or the last
-                // sender's drop always leaves something, so this is only
-                // defensive): queue again.
-                st.rx_waiters.remove(key);
-                this.key = Some(st.rx_waiters.push_back((), Some(cx.waker())));
-            }
-            None => this.key = Some(st.rx_waiters.push_back((), Some(cx.waker()))),
-        }
+        requeue(&mut st.ends.rx_waiters, &mut this.key, cx);
         drop(st);
         coop::refund();
         Poll::Pending
@@ -410,7 +393,13 @@ impl<T: Clone> Future for Recv<'_, T> {
 impl<T> Drop for Recv<'_, T> {
     fn drop(&mut self) {
         if let Some(key) = self.key.take() {
-            self.receiver.shared.state.lock().rx_waiters.remove(key);
+            self.receiver
+                .shared
+                .state
+                .lock()
+                .ends
+                .rx_waiters
+                .remove(key);
         }
     }
 }
@@ -428,39 +417,25 @@ impl<T> Future for Closed<'_, T> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = self.get_mut();
         ready!(coop::poll_proceed(cx));
-        let mut st = this.shared.state.lock();
-        if st.receivers == 0 {
-            if let Some(key) = this.key.take() {
-                st.tx_waiters.remove(key);
-            }
-            return Poll::Ready(());
+        let polled = this.shared.state.lock().ends.poll_closed(&mut this.key, cx);
+        if polled.is_pending() {
+            coop::refund();
         }
-        match this.key {
-            Some(key) if st.tx_waiters.is_linked(key) => st.tx_waiters.set_waker(key, cx.waker()),
-            Some(key) => {
-                // Woken by a last receiver's drop, but a new one subscribed.
-                st.tx_waiters.remove(key);
-                this.key = Some(st.tx_waiters.push_back((), Some(cx.waker())));
-            }
-            None => this.key = Some(st.tx_waiters.push_back((), Some(cx.waker()))),
-        }
-        drop(st);
-        coop::refund();
-        Poll::Pending
+        polled
     }
 }
 
 impl<T> Drop for Closed<'_, T> {
     fn drop(&mut self) {
         if let Some(key) = self.key.take() {
-            self.shared.state.lock().tx_waiters.remove(key);
+            self.shared.state.lock().ends.tx_waiters.remove(key);
         }
     }
 }
 
 impl<T> Clone for Sender<T> {
     fn clone(&self) -> Self {
-        self.shared.state.lock().senders += 1;
+        self.shared.state.lock().ends.sender_cloned();
         Sender {
             shared: self.shared.clone(),
         }
@@ -471,11 +446,7 @@ impl<T> Drop for Sender<T> {
     fn drop(&mut self) {
         let mut wakers = WakeList::new();
         let mut st = self.shared.state.lock();
-        st.senders -= 1;
-        if st.senders == 0 {
-            st.closed = true;
-            st.rx_waiters.unlink_all(&mut wakers, |_| {});
-        }
+        st.ends.sender_dropped(&mut wakers);
         drop(st);
         wakers.wake_all();
     }
@@ -486,9 +457,7 @@ impl<T> Drop for Receiver<T> {
         let mut wakers = WakeList::new();
         let mut st = self.shared.state.lock();
         let unwanted = st.release(self.next);
-        if st.receivers == 0 {
-            st.tx_waiters.unlink_all(&mut wakers, |_| {});
-        }
+        st.ends.receiver_dropped(&mut wakers);
         drop(st);
         drop(unwanted);
         wakers.wake_all();
@@ -500,7 +469,7 @@ impl<T> fmt::Debug for Sender<T> {
         let st = self.shared.state.lock();
         f.debug_struct("broadcast::Sender")
             .field("capacity", &st.capacity())
-            .field("receivers", &st.receivers)
+            .field("receivers", &st.ends.receivers)
             .finish()
     }
 }

@@ -30,6 +30,7 @@ mod bounded_semaphore;
 pub mod broadcast;
 mod cache_line;
 mod condition;
+mod ends;
 pub mod error;
 mod event;
 mod lock_data;

@@ -28,6 +28,8 @@
 //!   before the last sender left is still reported before `Err`.)
 //! - **The last sender's drop** sets `closed` and wakes every waiting
 //!   receiver; **the last receiver's drop** wakes `Sender::closed`.
+//!   The counts, `closed`, both wait lists and these two drop rules are
+//!   shared with the other channel of this shape (`ends.rs`).
 //!
 //! The value lock is held while a `Ref` from `borrow` lives and while a
 //! `send_modify` closure runs: keep both short, and never hold a `Ref`
@@ -37,7 +39,8 @@
 pub use super::error::SendError;
 pub use super::error::WatchRecvError as RecvError;
 
-use super::waitlist::{WaitList, WakeList};
+use super::ends::{requeue, Ends};
+use super::waitlist::WakeList;
 use crate::coop;
 use crate::loom::sync::{Arc, Mutex, RwLock, RwLockReadGuard};
 use std::fmt;
@@ -77,11 +80,7 @@ pub fn channel<T>(init: T) -> (Sender<T>, Receiver<T>) {
         value: RwLock::new(init),
         state: Mutex::new(State {
             version: 0,
-            senders: 1,
-            receivers: 1,
-            closed: false,
-            rx_waiters: WaitList::new(),
-            tx_waiters: WaitList::new(),
+            ends: Ends::new(),
         }),
     });
     (
@@ -99,11 +98,7 @@ struct Shared<T> {
 
 struct State {
     version: u64,
-    senders: usize,
-    receivers: usize,
-    closed: bool,
-    rx_waiters: WaitList<()>,
-    tx_waiters: WaitList<()>,
+    ends: Ends,
 }
 
 /// The sending half of a watch channel; clone it for more senders.
@@ -174,34 +169,21 @@ fn poll_change<T>(
     let outcome = if st.version != *seen {
         *seen = st.version;
         Some(Ok(()))
-    } else if st.closed {
+    } else if st.ends.closed {
         Some(Err(RecvError::default()))
     } else {
         None
     };
     if let Some(outcome) = outcome {
         if let Some(k) = key.take() {
-            st.rx_waiters.remove(k);
+            st.ends.rx_waiters.remove(k);
         }
         return Poll::Ready(outcome);
     }
-    requeue(&mut st.rx_waiters, key, cx);
+    requeue(&mut st.ends.rx_waiters, key, cx);
     drop(st);
     coop::refund();
     Poll::Pending
-}
-
-/// Queues (or refreshes) a waiter's node in `list`.
-fn requeue(list: &mut WaitList<()>, key: &mut Option<usize>, cx: &Context<'_>) {
-    match *key {
-        Some(k) if list.is_linked(k) => list.set_waker(k, cx.waker()),
-        Some(k) => {
-            // Woken, and the condition it was woken for has gone again.
-            list.remove(k);
-            *key = Some(list.push_back((), Some(cx.waker())));
-        }
-        None => *key = Some(list.push_back((), Some(cx.waker()))),
-    }
 }
 
 impl<T> Sender<T> {
@@ -209,7 +191,7 @@ impl<T> Sender<T> {
     /// value back (the channel keeps the old one), when there is no
     /// receiver; use [`send_replace`](Self::send_replace) to store it anyway.
     pub fn send(&self, value: T) -> Result<(), SendError<T>> {
-        if self.shared.state.lock().receivers == 0 {
+        if self.shared.state.lock().ends.receivers == 0 {
             return Err(SendError(value));
         }
         drop(self.send_replace(value));
@@ -255,7 +237,7 @@ impl<T> Sender<T> {
         if modified {
             let mut st = self.shared.state.lock();
             st.version = st.version.wrapping_add(1);
-            st.rx_waiters.unlink_all(&mut wakers, |_| {});
+            st.ends.rx_waiters.unlink_all(&mut wakers, |_| {});
         }
         drop(value);
         wakers.wake_all();
@@ -273,7 +255,7 @@ impl<T> Sender<T> {
     /// A new receiver that has seen the current value.
     pub fn subscribe(&self) -> Receiver<T> {
         let mut st = self.shared.state.lock();
-        st.receivers += 1;
+        st.ends.receiver_cloned();
         Receiver {
             shared: self.shared.clone(),
             seen: st.version,
@@ -282,7 +264,7 @@ impl<T> Sender<T> {
 
     /// The number of receivers.
     pub fn receiver_count(&self) -> usize {
-        self.shared.state.lock().receivers
+        self.shared.state.lock().ends.receivers
     }
 
     /// Whether every receiver is gone (a `send` would fail).
@@ -356,7 +338,7 @@ impl<T> Receiver<T> {
     /// once every sender is gone.
     pub fn has_changed(&self) -> Result<bool, RecvError> {
         let st = self.shared.state.lock();
-        if st.closed {
+        if st.ends.closed {
             return Err(RecvError::default());
         }
         Ok(st.version != self.seen)
@@ -400,7 +382,7 @@ impl<T> Future for Changed<'_, T> {
 impl<T> Drop for Changed<'_, T> {
     fn drop(&mut self) {
         if let Some(key) = self.key.take() {
-            self.shared.state.lock().rx_waiters.remove(key);
+            self.shared.state.lock().ends.rx_waiters.remove(key);
         }
     }
 }
@@ -431,7 +413,7 @@ impl<'a, T, F: FnMut(&T) -> bool> Future for WaitFor<'a, T, F> {
                 let value = borrow_impl(shared, this.seen, true);
                 if (this.predicate)(&value) {
                     if let Some(k) = this.key.take() {
-                        shared.state.lock().rx_waiters.remove(k);
+                        shared.state.lock().ends.rx_waiters.remove(k);
                     }
                     return Poll::Ready(Ok(value));
                 }
@@ -445,7 +427,7 @@ impl<'a, T, F: FnMut(&T) -> bool> Future for WaitFor<'a, T, F> {
 impl<T, F> Drop for WaitFor<'_, T, F> {
     fn drop(&mut self) {
         if let Some(key) = self.key.take() {
-            self.shared.state.lock().rx_waiters.remove(key);
+            self.shared.state.lock().ends.rx_waiters.remove(key);
         }
     }
 }
@@ -469,31 +451,25 @@ impl<T> Future for Closed<'_, T> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = self.get_mut();
         ready!(coop::poll_proceed(cx));
-        let mut st = this.shared.state.lock();
-        if st.receivers == 0 {
-            if let Some(key) = this.key.take() {
-                st.tx_waiters.remove(key);
-            }
-            return Poll::Ready(());
+        let polled = this.shared.state.lock().ends.poll_closed(&mut this.key, cx);
+        if polled.is_pending() {
+            coop::refund();
         }
-        requeue(&mut st.tx_waiters, &mut this.key, cx);
-        drop(st);
-        coop::refund();
-        Poll::Pending
+        polled
     }
 }
 
 impl<T> Drop for Closed<'_, T> {
     fn drop(&mut self) {
         if let Some(key) = self.key.take() {
-            self.shared.state.lock().tx_waiters.remove(key);
+            self.shared.state.lock().ends.tx_waiters.remove(key);
         }
     }
 }
 
 impl<T> Clone for Sender<T> {
     fn clone(&self) -> Self {
-        self.shared.state.lock().senders += 1;
+        self.shared.state.lock().ends.sender_cloned();
         Sender {
             shared: self.shared.clone(),
         }
@@ -504,11 +480,7 @@ impl<T> Drop for Sender<T> {
     fn drop(&mut self) {
         let mut wakers = WakeList::new();
         let mut st = self.shared.state.lock();
-        st.senders -= 1;
-        if st.senders == 0 {
-            st.closed = true;
-            st.rx_waiters.unlink_all(&mut wakers, |_| {});
-        }
+        st.ends.sender_dropped(&mut wakers);
         drop(st);
         wakers.wake_all();
     }
@@ -517,7 +489,7 @@ impl<T> Drop for Sender<T> {
 impl<T> Clone for Receiver<T> {
     /// Another receiver that has seen what this one has.
     fn clone(&self) -> Self {
-        self.shared.state.lock().receivers += 1;
+        self.shared.state.lock().ends.receiver_cloned();
         Receiver {
             shared: self.shared.clone(),
             seen: self.seen,
@@ -529,10 +501,7 @@ impl<T> Drop for Receiver<T> {
     fn drop(&mut self) {
         let mut wakers = WakeList::new();
         let mut st = self.shared.state.lock();
-        st.receivers -= 1;
-        if st.receivers == 0 {
-            st.tx_waiters.unlink_all(&mut wakers, |_| {});
-        }
+        st.ends.receiver_dropped(&mut wakers);
         drop(st);
         wakers.wake_all();
     }

@@ -40,6 +40,21 @@
 //! Under loom each `SharedRef` also holds a counted `Arc`, as the `Handle`
 //! did: the scheduler models rely on loom reporting "Arc leaked" for a task
 //! that is never freed.
+//!
+//! # The check
+//!
+//! Debug builds do not trust the argument above: each `SharedRef` also
+//! holds a `Weak` on the runtime, and every use (`shared`,
+//! `failure_reporter`) first asserts that the runtime is still alive, so a
+//! path that breaks the invariant panics with this module's name instead of
+//! reading freed memory. (A `Weak` per task is the counted reference the
+//! release build avoids, so the check is debug-only.) A task *cell* may
+//! outlive its runtime (a join handle held past the runtime's drop keeps
+//! it); only using its `SharedRef` then would be a bug, and that is what is
+//! checked. The cases: this module's tests (a task's waker woken and its
+//! join handle dropped after the runtime is gone; the check firing on a
+//! `SharedRef` used after its runtime was freed), run in debug by
+//! `cargo test -p runtime-core` and by `ci/sanitizers.sh`.
 
 use super::{Handle, Shared};
 use crate::loom::sync::Arc;
@@ -51,6 +66,9 @@ pub(crate) struct SharedRef {
     shared: NonNull<Shared>,
     #[cfg(runtime_loom)]
     _counted: Arc<Shared>,
+    /// Debug builds: what [`SharedRef::check_alive`] asks.
+    #[cfg(all(debug_assertions, not(runtime_loom)))]
+    alive: std::sync::Weak<Shared>,
 }
 
 // SAFETY: a `SharedRef` only gives out `&Shared`, and `Shared` is `Sync`
@@ -76,10 +94,24 @@ impl SharedRef {
                 .expect("Arc::as_ptr is never null"),
             #[cfg(runtime_loom)]
             _counted: handle.shared.clone(),
+            #[cfg(all(debug_assertions, not(runtime_loom)))]
+            alive: Arc::downgrade(&handle.shared),
         }
     }
 
+    /// Debug builds: panics if the runtime is gone (see "The check").
+    #[inline]
+    fn check_alive(&self) {
+        #[cfg(all(debug_assertions, not(runtime_loom)))]
+        assert!(
+            self.alive.strong_count() > 0,
+            "a task used its runtime after the runtime was freed \
+             (the invariant of scheduler/shared_ref.rs is broken)"
+        );
+    }
+
     fn shared(&self) -> &Shared {
+        self.check_alive();
         // An `Arc<Shared>` is held elsewhere during both uses of the module
         // doc (the `Schedule` methods below, called only then).
         // SAFETY: so the allocation is live; `Shared` is only shared (`&`).
@@ -105,6 +137,7 @@ impl Schedule for SharedRef {
     }
 
     fn failure_reporter(&self) -> Option<FailureReporter> {
+        self.check_alive();
         let ptr = self.shared.as_ptr().cast_const();
         // SAFETY: `ptr` came from `Arc::as_ptr` (`new`) and the `Arc` is
         // alive: this runs in the task's completion (use 2). Incrementing
@@ -117,5 +150,62 @@ impl Schedule for SharedRef {
         Some(Box::new(move |report| {
             handle.shared.unhandled_failure(report)
         }))
+    }
+}
+
+#[cfg(all(test, not(runtime_loom)))]
+mod tests {
+    use super::*;
+    use crate::scheduler::Builder;
+    use std::sync::Mutex;
+    use std::task::{Poll, Waker};
+
+    /// A task parked on a waker it handed out; the runtime dropped while it
+    /// waits; then the waker is woken and the join handle dropped on a
+    /// thread with no runtime. Shutdown completed the task, so neither
+    /// touches the runtime (in a debug build a use would fail the check).
+    #[test]
+    fn waker_and_join_handle_used_after_the_runtime_is_gone() {
+        for workers in [1, 2] {
+            let rt = Builder::new_multi_thread()
+                .worker_threads(workers)
+                .build()
+                .unwrap();
+            let slot: Arc<Mutex<Option<Waker>>> = Arc::default();
+            let (parked_tx, parked_rx) = std::sync::mpsc::channel();
+            let task = rt.spawn({
+                let slot = slot.clone();
+                std::future::poll_fn(move |cx| {
+                    *slot.lock().unwrap() = Some(cx.waker().clone());
+                    let _ = parked_tx.send(());
+                    Poll::<()>::Pending
+                })
+            });
+            parked_rx.recv().unwrap();
+            let weak = Arc::downgrade(&rt.handle().shared);
+            drop(rt);
+            assert_eq!(weak.strong_count(), 0, "the runtime is freed");
+            let waker = slot.lock().unwrap().take().expect("the task was polled");
+            waker.wake_by_ref();
+            waker.wake();
+            drop(task);
+        }
+    }
+
+    /// The check itself: a `SharedRef` whose runtime was freed panics on
+    /// use instead of reading freed memory.
+    #[test]
+    #[cfg(debug_assertions)]
+    #[should_panic(expected = "the invariant of scheduler/shared_ref.rs is broken")]
+    fn the_check_fires_on_a_use_after_the_runtime_is_freed() {
+        let rt = Builder::new_multi_thread()
+            .worker_threads(1)
+            .build()
+            .unwrap();
+        let r = SharedRef::new(rt.handle());
+        let weak = Arc::downgrade(&rt.handle().shared);
+        drop(rt);
+        assert_eq!(weak.strong_count(), 0, "the runtime is freed");
+        let _ = r.failure_reporter();
     }
 }
